@@ -1,0 +1,137 @@
+//! Errors, as typed enums: every way user data can be wrong has a name and a message that
+//! says what is wrong and where, so that the CLI and the page can show it as it is.
+
+use std::fmt;
+
+/// Everything that can go wrong between a file and a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// The bytes of the file are not what the format says they must be.
+    Format(FormatError),
+    /// The matrix was read but cannot be analysed as it is.
+    Data(DataError),
+    /// The underlying file could not be read (I/O, permissions, a browser read that failed).
+    Io(String),
+    /// A setting is out of its range (a fit range, an unknown estimator, …).
+    Setting(String),
+    /// The user cancelled the work.
+    Cancelled,
+}
+
+/// A file that is not a valid array of the format it claims to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormatError {
+    /// The file has no bytes at all.
+    Empty,
+    /// The first bytes are not the format's magic string.
+    BadMagic { format: &'static str },
+    /// The file ends before the header does.
+    TruncatedHeader { format: &'static str },
+    /// The header is not the dict (or JSON object) the format requires.
+    BadHeader { format: &'static str, detail: String },
+    /// The element type cannot hold activations (complex, object, strings, …).
+    UnsupportedDtype { dtype: String },
+    /// The array has a shape eigenlens cannot read as rows × units.
+    BadShape { shape: Vec<u64>, detail: String },
+    /// The header promises more data than the file holds.
+    TruncatedData { expected_bytes: u64, actual_bytes: u64, rows_complete: u64 },
+    /// A structural limit was exceeded (a zip bomb, an absurd header length, …).
+    Limit { what: String },
+}
+
+/// A matrix that was read correctly but cannot be analysed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataError {
+    /// Fewer than two rows: a covariance needs N ≥ 2.
+    TooFewRows { rows: u64 },
+    /// No columns at all.
+    NoColumns,
+    /// A NaN or ±Inf value (0-based row and column of the first one).
+    NonFinite { row: u64, col: u64, value: f64 },
+    /// Two matrices that must match (cross-validated repeats) do not.
+    ShapeMismatch { left: (u64, usize), right: (u64, usize) },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Format(e) => e.fmt(f),
+            Error::Data(e) => e.fmt(f),
+            Error::Io(msg) => write!(f, "could not read the file: {msg}"),
+            Error::Setting(msg) => write!(f, "invalid setting: {msg}"),
+            Error::Cancelled => write!(f, "cancelled"),
+        }
+    }
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatError::Empty => write!(f, "the file is empty (0 bytes)"),
+            FormatError::BadMagic { format } => {
+                write!(f, "not a {format} file: the first bytes are not the {format} magic string")
+            }
+            FormatError::TruncatedHeader { format } => {
+                write!(f, "truncated {format} file: it ends inside the header")
+            }
+            FormatError::BadHeader { format, detail } => write!(f, "bad {format} header: {detail}"),
+            FormatError::UnsupportedDtype { dtype } => write!(
+                f,
+                "unsupported dtype '{dtype}': eigenlens reads float (f16, bf16, f32, f64), integer and bool arrays"
+            ),
+            FormatError::BadShape { shape, detail } => {
+                write!(f, "cannot read an array of shape {shape:?} as rows × units: {detail}")
+            }
+            FormatError::TruncatedData { expected_bytes, actual_bytes, rows_complete } => write!(
+                f,
+                "truncated data: the header promises {expected_bytes} bytes of data but the file holds \
+                 {actual_bytes} ({rows_complete} complete rows)"
+            ),
+            FormatError::Limit { what } => write!(f, "refused: {what}"),
+        }
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::TooFewRows { rows } => write!(
+                f,
+                "too few rows: the matrix has N = {rows} row(s); a covariance needs at least 2"
+            ),
+            DataError::NoColumns => write!(f, "the matrix has no columns (D = 0)"),
+            DataError::NonFinite { row, col, value } => write!(
+                f,
+                "non-finite value {value} at row {row}, column {col} (0-based); \
+                 fix the data or choose to drop rows with NaN/Inf"
+            ),
+            DataError::ShapeMismatch { left, right } => write!(
+                f,
+                "the repeats differ in shape: {} × {} against {} × {}",
+                left.0, left.1, right.0, right.1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<FormatError> for Error {
+    fn from(e: FormatError) -> Self {
+        Error::Format(e)
+    }
+}
+
+impl From<DataError> for Error {
+    fn from(e: DataError) -> Self {
+        Error::Data(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

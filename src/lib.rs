@@ -1,0 +1,29 @@
+//! # eigenlens
+//!
+//! Reads a neural network's code off its activations. A layer's activations are a matrix
+//! X (N inputs × D units); eigenlens computes the eigenspectrum of its covariance, the
+//! power-law exponent α of that spectrum, and the dimensionality figures that go with it,
+//! exactly as `METHODS.md` defines them.
+//!
+//! The core is plain Rust with no browser types, so that it is tested natively and compiled
+//! unchanged to WebAssembly:
+//!
+//! - [`read`]: streaming readers, from bytes to blocks of rows.
+//! - [`stats`]: moments, eigenvalues, spectrum figures, the power-law fit.
+//! - [`analysis`]: the pipeline from rows to a [`analysis::Report`].
+//! - [`synth`]: synthetic codes of known α.
+//! - [`error`]: every way input can be wrong, as typed errors.
+//!
+//! The browser binding lives in `wasm` (compiled for `wasm32` only) and the command line in
+//! `src/bin/eigenlens.rs`; both are thin.
+
+pub mod analysis;
+pub mod error;
+pub mod read;
+pub mod stats;
+pub mod synth;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, Result};

@@ -1,0 +1,91 @@
+//! Readers: from the bytes of a file to blocks of rows of f64.
+//!
+//! Every reader pulls bytes a chunk at a time from a random-access [`Source`] and yields the
+//! matrix as blocks of rows through [`RowBlocks`], so that a file larger than memory can be
+//! analysed: only the running moments (D × D) and one chunk are ever held.
+//!
+//! - [`source`]: where bytes come from (disk, memory, a browser `File`).
+//! - [`dtype`]: element types and their decoding.
+//! - [`dense`]: a dense array in a byte range, C or Fortran order, 2-D or 3-D.
+//! - [`npy`]: the `.npy` container.
+
+pub mod dense;
+pub mod dtype;
+pub mod memory;
+pub mod npy;
+pub mod source;
+
+pub use dense::{ArrayInfo, DenseArray, DenseRows};
+pub use memory::SliceRows;
+pub use source::{MemSource, Source};
+
+use crate::error::{Error, Result};
+use std::ops::Range;
+
+/// How far a reader has come, in bytes of element data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+/// A matrix delivered as consecutive blocks of rows.
+pub trait RowBlocks {
+    /// Units per row (D).
+    fn cols(&self) -> usize;
+    /// Rows still to come, when the format knows it in advance.
+    fn rows_hint(&self) -> Option<u64>;
+    /// 0-based index in the file of the next row [`next_block`](Self::next_block) returns.
+    fn position(&self) -> u64;
+    /// Fills `out` with the next block, row-major (rows × cols), and returns its row count;
+    /// 0 at the end.
+    fn next_block(&mut self, out: &mut Vec<f64>) -> Result<usize>;
+    fn progress(&self) -> Progress;
+}
+
+/// The file formats eigenlens reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Npy,
+}
+
+impl Format {
+    /// Recognises a format by its magic bytes first, then by the file name.
+    pub fn detect(name: &str, head: &[u8]) -> Result<Format> {
+        if head.starts_with(b"\x93NUMPY") || name.to_ascii_lowercase().ends_with(".npy") {
+            return Ok(Format::Npy);
+        }
+        Err(Error::Setting(format!(
+            "'{name}' is not a file type eigenlens reads (.npy)"
+        )))
+    }
+}
+
+/// An opened matrix: what it is, and its rows.
+pub struct Opened<'a> {
+    pub info: ArrayInfo,
+    pub rows: Box<dyn RowBlocks + 'a>,
+}
+
+/// Opens the matrix in `source` (named `name`, for format detection and messages), restricted
+/// to the row range `rows` when given. `key` selects an array in multi-array containers.
+pub fn open_matrix<'a, S: Source + 'a>(
+    mut source: S,
+    name: &str,
+    _key: Option<&str>,
+    rows: Option<Range<u64>>,
+) -> Result<Opened<'a>> {
+    if source.is_empty() {
+        return Err(crate::error::FormatError::Empty.into());
+    }
+    let mut head = [0u8; 8];
+    let n = source.read_at(0, &mut head)?;
+    match Format::detect(name, &head[..n])? {
+        Format::Npy => {
+            let array = npy::open(&mut source)?;
+            let info = array.info(name)?;
+            let rows = DenseRows::new(source, array, rows)?;
+            Ok(Opened { info, rows: Box::new(rows) })
+        }
+    }
+}

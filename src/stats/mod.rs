@@ -1,0 +1,17 @@
+//! Statistics of a code: moments, eigenspectrum, dimensionality, the power-law fit.
+//!
+//! - [`moments`]: streaming means and scatter, merged by the Chan update.
+//! - [`scatter`]: the BᵀB kernel that dominates the time.
+//! - [`eigen`]: eigenvalues (and vectors) of the covariance.
+//! - [`spectrum`]: numerical rank, participation ratio, effective rank, k₉₀.
+//! - [`powerlaw`]: α, its range, estimator, R² and validity.
+
+pub mod eigen;
+pub mod moments;
+pub mod powerlaw;
+pub mod scatter;
+pub mod spectrum;
+
+pub use moments::Moments;
+pub use powerlaw::{fit_alpha, AlphaFit, Estimator, FitRequest, RangePreset};
+pub use spectrum::SpectrumSummary;

@@ -1,0 +1,95 @@
+//! Synthetic codes of known α, for the demo, for comparison beside real data, and for tests
+//! (METHODS.md, "Synthetic codes").
+
+use nalgebra::DMatrix;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// A dense matrix held in memory, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    pub rows: usize,
+    pub cols: usize,
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// The matrix as a little-endian f32 `.npy` file (for the demo download and tests).
+    pub fn to_npy_f32(&self) -> Vec<u8> {
+        let mut out = crate::read::npy::header_bytes("<f4", &[self.rows as u64, self.cols as u64]);
+        out.reserve(self.data.len() * 4);
+        for v in &self.data {
+            out.extend_from_slice(&(*v as f32).to_le_bytes());
+        }
+        out
+    }
+}
+
+/// A random orthogonal `d × d` matrix (QR of a Gaussian matrix, signs fixed so the draw is
+/// uniform over the orthogonal group).
+pub fn random_orthogonal(d: usize, rng: &mut SmallRng) -> DMatrix<f64> {
+    let g = DMatrix::from_fn(d, d, |_, _| StandardNormal.sample(rng));
+    let qr = g.qr();
+    let (mut q, r) = (qr.q(), qr.r());
+    for j in 0..d {
+        if r[(j, j)] < 0.0 {
+            q.column_mut(j).neg_mut();
+        }
+    }
+    q
+}
+
+/// Stringer's one-dimensional code: t_i evenly spaced on [0, 2π), features cos(k t) and
+/// sin(k t) scaled by k^(−α/2), k = 1 … D/2; mixed into D units by a random orthogonal
+/// matrix when `mix_seed` is given. Its spectrum falls as n^(−α).
+pub fn fourier_code(alpha: f64, n: usize, d: usize, mix_seed: Option<u64>) -> Matrix {
+    let mut data = vec![0.0; n * d];
+    let pairs = d / 2;
+    for i in 0..n {
+        let t = 2.0 * std::f64::consts::PI * i as f64 / n as f64;
+        let row = &mut data[i * d..(i + 1) * d];
+        for k in 1..=pairs {
+            let scale = (k as f64).powf(-alpha / 2.0);
+            let (s, c) = (k as f64 * t).sin_cos();
+            row[2 * (k - 1)] = c * scale;
+            row[2 * (k - 1) + 1] = s * scale;
+        }
+    }
+    let mut m = Matrix { rows: n, cols: d, data };
+    if let Some(seed) = mix_seed {
+        let q = random_orthogonal(d, &mut SmallRng::seed_from_u64(seed));
+        m = rotate(&m, &q);
+    }
+    m
+}
+
+/// Gaussian code: rows drawn from N(0, Σ), Σ with eigenvalues n^(−α) in a random basis.
+pub fn gaussian_code(alpha: f64, n: usize, d: usize, seed: u64) -> Matrix {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let q = random_orthogonal(d, &mut rng);
+    let scales: Vec<f64> = (1..=d).map(|k| (k as f64).powf(-alpha / 2.0)).collect();
+    let mut z = Matrix { rows: n, cols: d, data: vec![0.0; n * d] };
+    for (i, v) in z.data.iter_mut().enumerate() {
+        let g: f64 = StandardNormal.sample(&mut rng);
+        *v = g * scales[i % d];
+    }
+    rotate(&z, &q)
+}
+
+/// Rows of `m` times Qᵀ: each row x becomes Q x.
+fn rotate(m: &Matrix, q: &DMatrix<f64>) -> Matrix {
+    let x = DMatrix::from_row_slice(m.rows, m.cols, &m.data);
+    let y = x * q.transpose();
+    let mut data = vec![0.0; m.rows * m.cols];
+    for i in 0..m.rows {
+        for j in 0..m.cols {
+            data[i * m.cols + j] = y[(i, j)];
+        }
+    }
+    Matrix { rows: m.rows, cols: m.cols, data }
+}
