@@ -69,7 +69,7 @@ impl fmt::Display for FormatError {
         match self {
             FormatError::Empty => write!(f, "the file is empty (0 bytes)"),
             FormatError::BadMagic { format } => {
-                write!(f, "not a {format} file: the first bytes are not the {format} magic string")
+                write!(f, "not a valid {format} file: its first bytes are not the {format} magic string")
             }
             FormatError::TruncatedHeader { format } => {
                 write!(f, "truncated {format} file: it ends inside the header")

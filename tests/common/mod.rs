@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests: the reference data and loading matrices.
+#![allow(dead_code)]
+
+use eigenlens::analysis::{self, Options, Report};
+use eigenlens::read::{self, source::FileSource, MemSource};
+use std::path::{Path, PathBuf};
+
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+}
+
+pub fn reference() -> serde_json::Value {
+    let text = std::fs::read_to_string(data("reference.json")).expect("tests/data/reference.json");
+    serde_json::from_str(&text).expect("reference.json parses")
+}
+
+/// Reads a reference .npy (f64 vector) with our own reader.
+pub fn npy_vector(rel: &str) -> Vec<f64> {
+    let bytes = std::fs::read(data(rel)).expect("reference npy");
+    let mut src = MemSource(bytes);
+    let array = read::npy::open(&mut src).expect("npy header");
+    let n = array.shape.iter().product::<u64>() as usize;
+    let mut out = vec![0.0; n];
+    let start = array.offset as usize;
+    array.dtype.decode(&src.0[start..start + n * array.dtype.size()], &mut out);
+    out
+}
+
+pub fn analyze_file(rel: &str, options: &Options) -> eigenlens::Result<Report> {
+    let path = data(rel);
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut opened = read::open_matrix(FileSource::open(&path)?, &name, None, None)?;
+    analysis::analyze(opened.rows.as_mut(), options, &mut |_, _| true)
+}
+
+pub fn analyze_bytes(name: &str, bytes: Vec<u8>) -> eigenlens::Result<Report> {
+    let mut opened = read::open_matrix(MemSource(bytes), name, None, None)?;
+    analysis::analyze(opened.rows.as_mut(), &Options::default(), &mut |_, _| true)
+}
