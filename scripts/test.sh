@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Every test: the Rust core and CLI natively, then the built page in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+bash scripts/build-wasm.sh
+npx vite build --logLevel warn
+cargo test --release
+node --test tests/e2e/

@@ -1,0 +1,112 @@
+//! The browser binding: a thin wasm-bindgen layer over the core, called from the Web Worker.
+//!
+//! The worker owns the `File`; the core reads it through a [`JsSource`] that calls back into
+//! JavaScript for each chunk (`FileReaderSync` over `File.slice`, which is lazy), so the file
+//! is never copied whole into wasm memory.
+
+use crate::analysis::{self, Options, Report};
+use crate::error::{Error, Result};
+use crate::read::{self, Source};
+use crate::stats::{fit_alpha, FitRequest};
+use crate::synth;
+use js_sys::{Function, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// A [`Source`] backed by a JavaScript `readAt(offset, length) -> Uint8Array` function.
+struct JsSource {
+    read_at: Function,
+    len: u64,
+}
+
+impl Source for JsSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let n = (buf.len() as u64).min(self.len.saturating_sub(offset)) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        let value = self
+            .read_at
+            .call2(&JsValue::NULL, &JsValue::from_f64(offset as f64), &JsValue::from_f64(n as f64))
+            .map_err(|e| Error::Io(format!("{e:?}")))?;
+        let bytes: Uint8Array = value.dyn_into().map_err(|_| Error::Io("readAt did not return a Uint8Array".into()))?;
+        let got = (bytes.length() as usize).min(n);
+        bytes.subarray(0, got as u32).copy_to(&mut buf[..got]);
+        Ok(got)
+    }
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn js_err(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Reads and analyses the matrix in a file of `len` bytes named `name`.
+/// `options` is `{fit: {estimator, lo, hi}, drop_nonfinite}`; `key` selects an array in
+/// multi-array files; `progress(bytesDone, bytesTotal, rowsDone)` is called after each block.
+#[wasm_bindgen(js_name = analyzeFile)]
+pub fn analyze_file(
+    read_at: Function,
+    len: f64,
+    name: &str,
+    options: JsValue,
+    progress: Function,
+) -> Result<JsValue, JsError> {
+    let options: Options = if options.is_undefined() || options.is_null() {
+        Options::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?
+    };
+    let source = JsSource { read_at, len: len as u64 };
+    let mut opened = read::open_matrix(source, name, None, None).map_err(js_err)?;
+    let mut on_block = |p: read::Progress, rows: u64| {
+        let args = js_sys::Array::of3(&(p.bytes_done as f64).into(), &(p.bytes_total as f64).into(), &(rows as f64).into());
+        progress.apply(&JsValue::NULL, &args).is_ok()
+    };
+    let mut report: Report = analysis::analyze(opened.rows.as_mut(), &options, &mut on_block).map_err(js_err)?;
+    report.source = Some(opened.info);
+    to_js(&report)
+}
+
+/// Refits α on eigenvalues already computed (another estimator or range; no file read).
+#[wasm_bindgen]
+pub fn refit(eigenvalues: &[f64], n_rows: f64, numerical_rank: usize, request: JsValue) -> Result<JsValue, JsError> {
+    let request: FitRequest =
+        serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("invalid fit settings: {e}")))?;
+    to_js(&fit_alpha(eigenvalues, n_rows as u64, numerical_rank, &request))
+}
+
+/// The built-in demo: a Fourier code of known α (METHODS.md, "Synthetic codes"), analysed.
+#[wasm_bindgen(js_name = analyzeDemo)]
+pub fn analyze_demo(alpha: f64, rows: usize, cols: usize, seed: u64, options: JsValue) -> Result<JsValue, JsError> {
+    let options: Options = serde_wasm_bindgen::from_value(options).unwrap_or_default();
+    let m = synth::fourier_code(alpha, rows, cols, Some(seed));
+    let mut blocks = read::SliceRows::new(&m.data, m.cols);
+    let mut report = analysis::analyze(&mut blocks, &options, &mut |_, _| true).map_err(js_err)?;
+    report.source = Some(read::ArrayInfo {
+        name: format!("demo: Fourier code, α = {alpha}, seed {seed}"),
+        dtype: "f64".into(),
+        shape: vec![rows as u64, cols as u64],
+        fortran_order: false,
+        rows: rows as u64,
+        cols,
+        flattened: None,
+        data_bytes: (rows * cols * 8) as u64,
+    });
+    to_js(&report)
+}
+
+/// The demo code as an f32 `.npy` file, so a user can download it and try the CLI on it.
+#[wasm_bindgen(js_name = demoNpy)]
+pub fn demo_npy(alpha: f64, rows: usize, cols: usize, seed: u64) -> Vec<u8> {
+    synth::fourier_code(alpha, rows, cols, Some(seed)).to_npy_f32()
+}

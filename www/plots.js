@@ -1,0 +1,54 @@
+// The figures, as small compositions of Observable Plot marks (SVG out, log axes).
+import * as Plot from '@observablehq/plot';
+
+const WIDTH = 460;
+const HEIGHT = 320;
+
+/** Points (n, λ) of the positive eigenvalues: a log axis cannot show λ ≤ 0. */
+export function spectrumPoints(eigenvalues) {
+  return eigenvalues.map((lambda, i) => ({ n: i + 1, lambda })).filter((p) => p.lambda > 0);
+}
+
+/** The fitted line λ = e^c · n^(−α) over the fit range, or [] for an invalid fit. */
+export function fitLine(fit) {
+  if (!fit.valid) return [];
+  const at = (n) => ({ n, lambda: Math.exp(fit.intercept) * n ** -fit.alpha });
+  return [at(fit.rank_lo), at(fit.rank_hi)];
+}
+
+/** Log-log eigenspectrum with the fit drawn over its range and α printed on it. */
+export function spectrumPlot(report) {
+  const fit = report.alpha_fit;
+  const label = fit.valid
+    ? `α = ${fit.alpha.toFixed(3)} (${fit.estimator}, n = ${fit.rank_lo}…${fit.rank_hi})`
+    : `α: none (${fit.reason})`;
+  return Plot.plot({
+    width: WIDTH, height: HEIGHT, marginLeft: 60,
+    x: { type: 'log', label: 'rank n →', grid: true },
+    y: { type: 'log', label: '↑ eigenvalue λₙ', grid: true, tickFormat: '.0e' },
+    marks: [
+      Plot.ruleX([fit.rank_lo, fit.rank_hi], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
+      Plot.dot(spectrumPoints(report.eigenvalues), { x: 'n', y: 'lambda', r: 1.8, fill: 'var(--data)' }),
+      Plot.line(fitLine(fit), { x: 'n', y: 'lambda', stroke: 'var(--fit)', strokeWidth: 2.5 }),
+      Plot.text([label], { frameAnchor: 'top-right', dx: -6, dy: 6, fontSize: 13, fill: 'var(--fit)', className: 'alpha-label' }),
+    ],
+  });
+}
+
+/** Cumulative variance fraction against rank, with 90 % and k₉₀ marked. */
+export function cumulativePlot(report) {
+  const total = report.eigenvalues.reduce((a, b) => a + b, 0);
+  let cum = 0;
+  const points = report.eigenvalues.map((lambda, i) => ({ n: i + 1, f: (cum += lambda) / total }));
+  return Plot.plot({
+    width: WIDTH, height: HEIGHT, marginLeft: 50,
+    x: { type: 'log', label: 'components n →', grid: true },
+    y: { domain: [0, 1], label: '↑ fraction of variance', grid: true },
+    marks: [
+      Plot.ruleY([0.9], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
+      Plot.ruleX([report.k90], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
+      Plot.line(points, { x: 'n', y: 'f', stroke: 'var(--data)', strokeWidth: 2 }),
+      Plot.text([`k₉₀ = ${report.k90}`], { x: report.k90, y: 0.9, dx: 6, dy: 12, textAnchor: 'start' }),
+    ],
+  });
+}

@@ -1,0 +1,42 @@
+// The analysis worker: one wasm instance, reading the user's File in chunks with
+// FileReaderSync (File.slice is lazy), so the page never freezes and the file is never copied whole.
+import init, { analyzeFile, analyzeDemo, refit } from './pkg/eigenlens.js';
+
+const ready = init();
+
+/** Posts progress at most every 50 ms. */
+function progressReporter(id) {
+  let last = 0;
+  return (done, total, rows) => {
+    const now = performance.now();
+    if (now - last > 50 || done >= total) {
+      last = now;
+      postMessage({ id, type: 'progress', done, total, rows });
+    }
+    return true;
+  };
+}
+
+const handlers = {
+  analyze({ id, file, options }) {
+    const reader = new FileReaderSync();
+    const readAt = (offset, length) => new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
+    return analyzeFile(readAt, file.size, file.name, options, progressReporter(id));
+  },
+  demo({ alpha, rows, cols, seed, options }) {
+    return analyzeDemo(alpha, rows, cols, BigInt(seed), options);
+  },
+  refit({ eigenvalues, nRows, rank, fit }) {
+    return refit(Float64Array.from(eigenvalues), nRows, rank, fit);
+  },
+};
+
+self.onmessage = async ({ data }) => {
+  try {
+    await ready;
+    const result = handlers[data.type](data);
+    postMessage({ id: data.id, type: 'result', result });
+  } catch (e) {
+    postMessage({ id: data.id, type: 'error', message: e?.message ?? String(e) });
+  }
+};
