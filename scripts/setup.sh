@@ -22,7 +22,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: npm 11 writes a lock without the optional per-platform
+  # rollup packages and then its own `npm ci` refuses that lock as out of sync.
+  npm install --no-audit --no-fund
 fi
 
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
