@@ -22,15 +22,18 @@ export function spectrumPlot(report) {
   const label = fit.valid
     ? `α = ${fit.alpha.toFixed(3)} (${fit.estimator}, n = ${fit.rank_lo}…${fit.rank_hi})`
     : `α: none (${fit.reason})`;
+  // The y range covers the numerical rank: round-off crumbs beyond it (~1e-16·λ₁) would
+  // squash the real spectrum into a sliver, so they are clipped.
+  const ranked = report.eigenvalues.slice(0, Math.max(report.numerical_rank, 1)).filter((v) => v > 0);
   return Plot.plot({
     width: WIDTH, height: HEIGHT, marginLeft: 60,
     x: { type: 'log', label: 'rank n →', grid: true },
-    y: { type: 'log', label: '↑ eigenvalue λₙ', grid: true, tickFormat: '.0e' },
+    y: { type: 'log', label: '↑ eigenvalue λₙ', grid: true, tickFormat: '.0e', domain: [Math.min(...ranked), ranked[0]], nice: true },
     marks: [
       Plot.ruleX([fit.rank_lo, fit.rank_hi], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
-      Plot.dot(spectrumPoints(report.eigenvalues), { x: 'n', y: 'lambda', r: 1.8, fill: 'var(--data)' }),
+      Plot.dot(spectrumPoints(report.eigenvalues), { x: 'n', y: 'lambda', r: 1.8, fill: 'var(--data)', clip: true }),
       Plot.line(fitLine(fit), { x: 'n', y: 'lambda', stroke: 'var(--fit)', strokeWidth: 2.5 }),
-      Plot.text([label], { frameAnchor: 'top-right', dx: -6, dy: 6, fontSize: 13, fill: 'var(--fit)', className: 'alpha-label' }),
+      Plot.text([label], { frameAnchor: 'bottom-left', dx: 8, dy: -8, fontSize: 13, fill: 'var(--fit)', className: 'alpha-label' }),
     ],
   });
 }
