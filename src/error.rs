@@ -35,6 +35,8 @@ pub enum FormatError {
     BadShape { shape: Vec<u64>, detail: String },
     /// The header promises more data than the file holds.
     TruncatedData { expected_bytes: u64, actual_bytes: u64, rows_complete: u64 },
+    /// A line of a text table that cannot be read (1-based line, and column when known).
+    Text { line: u64, column: Option<u64>, detail: String },
     /// A structural limit was exceeded (a zip bomb, an absurd header length, …).
     Limit { what: String },
 }
@@ -87,6 +89,9 @@ impl fmt::Display for FormatError {
                 "truncated data: the header promises {expected_bytes} bytes of data but the file holds \
                  {actual_bytes} ({rows_complete} complete rows)"
             ),
+            FormatError::Text { line, column: Some(c), detail } => write!(f, "line {line}, column {c}: {detail}"),
+            FormatError::Text { line, column: None, detail } if *line == 0 => write!(f, "{detail}"),
+            FormatError::Text { line, column: None, detail } => write!(f, "line {line} {detail}"),
             FormatError::Limit { what } => write!(f, "refused: {what}"),
         }
     }

@@ -8,7 +8,9 @@
 //! - [`dtype`]: element types and their decoding.
 //! - [`dense`]: a dense array in a byte range, C or Fortran order, 2-D or 3-D.
 //! - [`npy`]: the `.npy` container.
+//! - [`csv`]: CSV, TSV and whitespace-separated text.
 
+pub mod csv;
 pub mod dense;
 pub mod dtype;
 pub mod memory;
@@ -47,6 +49,8 @@ pub trait RowBlocks {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Npy,
+    /// Delimited text (.csv, .tsv, .txt).
+    Text,
 }
 
 impl Format {
@@ -55,9 +59,11 @@ impl Format {
         if head.starts_with(b"\x93NUMPY") || name.to_ascii_lowercase().ends_with(".npy") {
             return Ok(Format::Npy);
         }
-        Err(Error::Setting(format!(
-            "'{name}' is not a file type eigenlens reads (.npy)"
-        )))
+        let lower = name.to_ascii_lowercase();
+        if [".csv", ".tsv", ".txt", ".tab"].iter().any(|ext| lower.ends_with(ext)) {
+            return Ok(Format::Text);
+        }
+        Err(Error::Setting(format!("'{name}' is not a file type eigenlens reads (.npy, .csv, .tsv, .txt)")))
     }
 }
 
@@ -85,6 +91,21 @@ pub fn open_matrix<'a, S: Source + 'a>(
             let array = npy::open(&mut source)?;
             let info = array.info(name)?;
             let rows = DenseRows::new(source, array, rows)?;
+            Ok(Opened { info, rows: Box::new(rows) })
+        }
+        Format::Text => {
+            let bytes = source.len();
+            let rows = csv::CsvRows::open(source)?;
+            let info = ArrayInfo {
+                name: name.to_string(),
+                dtype: "text".into(),
+                shape: vec![],
+                fortran_order: false,
+                rows: 0,
+                cols: rows.cols(),
+                flattened: rows.header.as_ref().map(|h| format!("header row skipped: {}", h.join(", "))),
+                data_bytes: bytes,
+            };
             Ok(Opened { info, rows: Box::new(rows) })
         }
     }

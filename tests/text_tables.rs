@@ -1,0 +1,53 @@
+//! Delimited text: the same matrix whatever the delimiter or header, and bad tables named by
+//! line and column.
+
+mod common;
+
+use common::analyze_bytes;
+
+fn csv_of(rows: &[&[f64]], sep: &str) -> Vec<u8> {
+    rows.iter()
+        .map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(sep))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes()
+}
+
+#[test]
+fn delimiters_and_header_give_the_same_spectrum() {
+    let csv = std::fs::read(common::data("formats/digits_test_pixels.csv")).unwrap();
+    let want = analyze_bytes("pixels.csv", csv.clone()).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let tsv = text.replace(',', "\t");
+    let spaced = text.replace(',', "  ").replace('\n', "\r\n");
+    let header = format!("{}\n{text}", (0..64).map(|j| format!("px{j}")).collect::<Vec<_>>().join(","));
+    for (name, bytes) in [("p.tsv", tsv), ("p.txt", spaced), ("p.csv", header)] {
+        let got = analyze_bytes(name, bytes.into_bytes()).unwrap();
+        assert_eq!(got.eigenvalues, want.eigenvalues, "{name}");
+        assert_eq!(got.n_rows, 540);
+    }
+}
+
+#[test]
+fn ragged_rows_name_the_line() {
+    let mut bytes = csv_of(&[&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]], ",");
+    bytes.extend_from_slice(b"\n7,8\n");
+    let e = analyze_bytes("r.csv", bytes).unwrap_err().to_string();
+    assert_eq!(e, "line 3 has 2 values where the first row has 3");
+}
+
+#[test]
+fn non_numeric_cells_name_line_and_column() {
+    let e = analyze_bytes("n.csv", b"1,2,3\n4,five,6\n7,8,9\n".to_vec()).unwrap_err().to_string();
+    assert_eq!(e, "line 2, column 2: 'five' is not a number");
+}
+
+#[test]
+fn empty_tables_are_errors() {
+    assert_eq!(analyze_bytes("e.csv", Vec::new()).unwrap_err().to_string(), "the file is empty (0 bytes)");
+    assert_eq!(analyze_bytes("e.csv", b"\n\n  \n".to_vec()).unwrap_err().to_string(), "the file has no rows");
+    assert_eq!(
+        analyze_bytes("h.csv", b"a,b,c\n".to_vec()).unwrap_err().to_string(),
+        "the file has a header row but no data rows"
+    );
+}
