@@ -85,6 +85,29 @@ test('a good file after bad ones still works', async () => {
   assert.equal(await ctx.page.locator('#alpha-value').textContent(), m.alpha_fit_stringer.alpha.toFixed(4));
 });
 
+test('a CSV file: α equals NumPy', async () => {
+  await load(data('formats/digits_test_pixels.csv'));
+  const m = reference.matrices['formats/digits_test_pixels.csv'];
+  assert.equal(await ctx.page.locator('#alpha-value').textContent(), m.alpha_fit_stringer.alpha.toFixed(4));
+});
+
+test('cancel stops a long read at once and leaves the page usable', async () => {
+  const { page } = ctx;
+  const rows = 8000, cols = 1024;
+  const values = new Float32Array(rows * cols).map((_, i) => Math.sin(i * 0.37) * ((i % cols) + 1) ** -0.7);
+  const big = tempFile('big.npy', npyBytes(`{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`,
+    new Uint8Array(values.buffer)));
+  await page.setInputFiles('#file', big);
+  await page.waitForSelector('#progress:not([hidden])');
+  await page.click('#cancel');
+  await page.waitForFunction(() => !document.querySelector('#error').hidden);
+  assert.equal(await page.locator('#error').textContent(), 'Cancelled reading big.npy.');
+  assert.equal(await page.locator('#progress').isHidden(), true);
+  await load(data('digits_mlp/plain_h1_test.f32.npy'));
+  assert.equal(await page.locator('#alpha-value').textContent(),
+    reference.matrices['digits_mlp/plain_h1_test'].alpha_fit_stringer.alpha.toFixed(4));
+});
+
 test('no console errors, and no request beyond the page\'s own static files', async () => {
   assert.deepEqual(ctx.consoleErrors, []);
   const foreign = ctx.requests.filter((u) => !u.startsWith(ctx.origin + '/'));
