@@ -37,6 +37,10 @@ pub enum FormatError {
     TruncatedData { expected_bytes: u64, actual_bytes: u64, rows_complete: u64 },
     /// A line of a text table that cannot be read (1-based line, and column when known).
     Text { line: u64, column: Option<u64>, detail: String },
+    /// The array asked for is not in the file.
+    NoSuchArray { name: String, available: Vec<String> },
+    /// The file holds several arrays and none was chosen.
+    ChooseArray { available: Vec<String> },
     /// A structural limit was exceeded (a zip bomb, an absurd header length, …).
     Limit { what: String },
 }
@@ -92,6 +96,15 @@ impl fmt::Display for FormatError {
             FormatError::Text { line, column: Some(c), detail } => write!(f, "line {line}, column {c}: {detail}"),
             FormatError::Text { line, column: None, detail } if *line == 0 => write!(f, "{detail}"),
             FormatError::Text { line, column: None, detail } => write!(f, "line {line} {detail}"),
+            FormatError::NoSuchArray { name, available } => {
+                write!(f, "no array named '{name}' in the file; it holds: {}", available.join(", "))
+            }
+            FormatError::ChooseArray { available } => write!(
+                f,
+                "the file holds {} arrays; choose one (FILE:NAME on the command line): {}",
+                available.len(),
+                available.join(", ")
+            ),
             FormatError::Limit { what } => write!(f, "refused: {what}"),
         }
     }

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   eigenlens analyze FILE[:KEY] [--estimator stringer|ols] [--preset stringer|alpha-req]
                     [--lo N] [--hi N] [--rows A:B] [--drop-nonfinite] [--json]
+  eigenlens list FILE                 (the arrays in a .safetensors or .npy file)
   eigenlens synth fourier|gaussian --alpha A --rows N --cols D [--seed S] --out FILE.npy";
 
 /// A failure and the exit status it maps to.
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("analyze") => cmd_analyze(&args[1..]),
         Some("synth") => cmd_synth(&args[1..]),
+        Some("list") => cmd_list(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -183,6 +185,24 @@ fn print_summary(r: &Report) {
     for w in &r.warnings {
         println!("note: {w}");
     }
+}
+
+fn cmd_list(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["json"])?;
+    let [path] = args.positional.as_slice() else {
+        return Err(Failure::Usage("list takes exactly one FILE".into()));
+    };
+    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
+    let name = std::path::Path::new(path).file_name().map_or(path.to_string(), |n| n.to_string_lossy().into_owned());
+    let arrays = read::list_arrays(FileSource::open(path).map_err(input)?, &name).map_err(input)?;
+    if args.has("json") {
+        println!("{}", serde_json::to_string(&arrays).map_err(|e| Failure::Input(e.to_string()))?);
+    } else {
+        for a in arrays {
+            println!("{}\t{}\t{:?}\t{} × {}", a.name, a.dtype, a.shape, a.rows, a.cols);
+        }
+    }
+    Ok(())
 }
 
 fn cmd_synth(args: &[String]) -> Result<(), Failure> {

@@ -8,6 +8,7 @@
 //! - [`dtype`]: element types and their decoding.
 //! - [`dense`]: a dense array in a byte range, C or Fortran order, 2-D or 3-D.
 //! - [`npy`]: the `.npy` container.
+//! - [`safetensors`]: Hugging Face safetensors (choose a tensor by name).
 //! - [`csv`]: CSV, TSV and whitespace-separated text.
 
 pub mod csv;
@@ -15,6 +16,7 @@ pub mod dense;
 pub mod dtype;
 pub mod memory;
 pub mod npy;
+pub mod safetensors;
 pub mod source;
 
 pub use dense::{ArrayInfo, DenseArray, DenseRows};
@@ -49,6 +51,7 @@ pub trait RowBlocks {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Npy,
+    Safetensors,
     /// Delimited text (.csv, .tsv, .txt).
     Text,
 }
@@ -60,10 +63,13 @@ impl Format {
             return Ok(Format::Npy);
         }
         let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".safetensors") {
+            return Ok(Format::Safetensors);
+        }
         if [".csv", ".tsv", ".txt", ".tab"].iter().any(|ext| lower.ends_with(ext)) {
             return Ok(Format::Text);
         }
-        Err(Error::Setting(format!("'{name}' is not a file type eigenlens reads (.npy, .csv, .tsv, .txt)")))
+        Err(Error::Setting(format!("'{name}' is not a file type eigenlens reads (.npy, .safetensors, .csv, .tsv, .txt)")))
     }
 }
 
@@ -78,7 +84,7 @@ pub struct Opened<'a> {
 pub fn open_matrix<'a, S: Source + 'a>(
     mut source: S,
     name: &str,
-    _key: Option<&str>,
+    key: Option<&str>,
     rows: Option<Range<u64>>,
 ) -> Result<Opened<'a>> {
     if source.is_empty() {
@@ -91,6 +97,12 @@ pub fn open_matrix<'a, S: Source + 'a>(
             let array = npy::open(&mut source)?;
             let info = array.info(name)?;
             let rows = DenseRows::new(source, array, rows)?;
+            Ok(Opened { info, rows: Box::new(rows) })
+        }
+        Format::Safetensors => {
+            let tensor = safetensors::select(safetensors::tensors(&mut source)?, key)?;
+            let info = tensor.array.info(&tensor.name)?;
+            let rows = DenseRows::new(source, tensor.array, rows)?;
             Ok(Opened { info, rows: Box::new(rows) })
         }
         Format::Text => {
@@ -107,6 +119,25 @@ pub fn open_matrix<'a, S: Source + 'a>(
                 data_bytes: bytes,
             };
             Ok(Opened { info, rows: Box::new(rows) })
+        }
+    }
+}
+
+/// Every array in a file, with name, shape and dtype, for choosing one before analysis.
+pub fn list_arrays<S: Source>(mut source: S, name: &str) -> Result<Vec<ArrayInfo>> {
+    if source.is_empty() {
+        return Err(crate::error::FormatError::Empty.into());
+    }
+    let mut head = [0u8; 8];
+    let n = source.read_at(0, &mut head)?;
+    match Format::detect(name, &head[..n])? {
+        Format::Safetensors => safetensors::tensors(&mut source)?
+            .iter()
+            .map(|t| t.array.info(&t.name))
+            .collect(),
+        _ => {
+            let opened = open_matrix(source, name, None, None)?;
+            Ok(vec![opened.info])
         }
     }
 }
