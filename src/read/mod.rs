@@ -8,6 +8,7 @@
 //! - [`dtype`]: element types and their decoding.
 //! - [`dense`]: a dense array in a byte range, C or Fortran order, 2-D or 3-D.
 //! - [`npy`]: the `.npy` container.
+//! - [`npz`] and [`zip`]: `.npz` archives, stored or deflated, streamed.
 //! - [`safetensors`]: Hugging Face safetensors (choose a tensor by name).
 //! - [`csv`]: CSV, TSV and whitespace-separated text.
 
@@ -16,8 +17,10 @@ pub mod dense;
 pub mod dtype;
 pub mod memory;
 pub mod npy;
+pub mod npz;
 pub mod safetensors;
 pub mod source;
+pub mod zip;
 
 pub use dense::{ArrayInfo, DenseArray, DenseRows};
 pub use memory::SliceRows;
@@ -51,6 +54,7 @@ pub trait RowBlocks {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Npy,
+    Npz,
     Safetensors,
     /// Delimited text (.csv, .tsv, .txt).
     Text,
@@ -63,13 +67,16 @@ impl Format {
             return Ok(Format::Npy);
         }
         let lower = name.to_ascii_lowercase();
+        if head.starts_with(b"PK") || lower.ends_with(".npz") {
+            return Ok(Format::Npz);
+        }
         if lower.ends_with(".safetensors") {
             return Ok(Format::Safetensors);
         }
         if [".csv", ".tsv", ".txt", ".tab"].iter().any(|ext| lower.ends_with(ext)) {
             return Ok(Format::Text);
         }
-        Err(Error::Setting(format!("'{name}' is not a file type eigenlens reads (.npy, .safetensors, .csv, .tsv, .txt)")))
+        Err(Error::Setting(format!("'{name}' is not a file type eigenlens reads (.npy, .npz, .safetensors, .csv, .tsv, .txt)")))
     }
 }
 
@@ -99,6 +106,7 @@ pub fn open_matrix<'a, S: Source + 'a>(
             let rows = DenseRows::new(source, array, rows)?;
             Ok(Opened { info, rows: Box::new(rows) })
         }
+        Format::Npz => npz::open(source, key, rows),
         Format::Safetensors => {
             let tensor = safetensors::select(safetensors::tensors(&mut source)?, key)?;
             let info = tensor.array.info(&tensor.name)?;
@@ -135,6 +143,7 @@ pub fn list_arrays<S: Source>(mut source: S, name: &str) -> Result<Vec<ArrayInfo
             .iter()
             .map(|t| t.array.info(&t.name))
             .collect(),
+        Format::Npz => npz::infos(&npz::members(&mut source)?),
         _ => {
             let opened = open_matrix(source, name, None, None)?;
             Ok(vec![opened.info])
