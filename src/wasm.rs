@@ -50,6 +50,12 @@ fn js_err(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// The arrays in a file (name, dtype, shape, rows, cols, bytes), to choose one before analysis.
+#[wasm_bindgen(js_name = listArrays)]
+pub fn list_arrays(read_at: Function, len: f64, name: &str) -> Result<JsValue, JsError> {
+    to_js(&read::list_arrays(JsSource { read_at, len: len as u64 }, name).map_err(js_err)?)
+}
+
 /// Reads and analyses the matrix in a file of `len` bytes named `name`.
 /// `options` is `{fit: {estimator, lo, hi}, drop_nonfinite}`; `key` selects an array in
 /// multi-array files; `progress(bytesDone, bytesTotal, rowsDone)` is called after each block.
@@ -58,6 +64,7 @@ pub fn analyze_file(
     read_at: Function,
     len: f64,
     name: &str,
+    key: Option<String>,
     options: JsValue,
     progress: Function,
 ) -> Result<JsValue, JsError> {
@@ -67,7 +74,7 @@ pub fn analyze_file(
         serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?
     };
     let source = JsSource { read_at, len: len as u64 };
-    let mut opened = read::open_matrix(source, name, None, None).map_err(js_err)?;
+    let mut opened = read::open_matrix(source, name, key.as_deref(), None).map_err(js_err)?;
     let mut on_block = |p: read::Progress, rows: u64| {
         let args = js_sys::Array::of3(&(p.bytes_done as f64).into(), &(p.bytes_total as f64).into(), &(rows as f64).into());
         progress.apply(&JsValue::NULL, &args).is_ok()

@@ -61,11 +61,34 @@ function showError(message) {
   $('error').hidden = false;
 }
 
+/** For files that hold several arrays (.npz, .safetensors): list them and let the user choose. */
+async function chooseArray(file) {
+  const arrays = await run({ type: 'list', file });
+  if (arrays.length <= 1) return null;
+  const chooser = $('chooser');
+  const select = $('chooser-select');
+  select.innerHTML = arrays.map((a, i) =>
+    `<option value="${i}">${a.name} — ${a.dtype} [${a.shape.join(', ')}] · ${a.rows.toLocaleString('en')} × ${a.cols.toLocaleString('en')} · ${fmtBytes(a.data_bytes)}</option>`).join('');
+  chooser.hidden = false;
+  select.focus();
+  return new Promise((resolve) => {
+    $('chooser-go').onclick = () => { chooser.hidden = true; resolve(arrays[Number(select.value)].name); };
+  });
+}
+
 async function analyze(file) {
   $('error').hidden = true;
+  $('chooser').hidden = true;
+  let key;
+  try {
+    key = await chooseArray(file);
+  } catch (e) {
+    return showError(`Could not analyse ${file.name}: ${e.message}`);
+  }
   const onProgress = showProgress(file);
   try {
-    const report = await run({ type: 'analyze', file, options: { fit: fitRequest(), drop_nonfinite: false } }, onProgress);
+    const options = { fit: fitRequest(), drop_nonfinite: $('drop-nonfinite').checked };
+    const report = await run({ type: 'analyze', file, key, options }, onProgress);
     show(report);
   } catch (e) {
     showError(e.message === 'cancelled' ? `Cancelled reading ${file.name}.` : `Could not analyse ${file.name}: ${e.message}`);

@@ -1,6 +1,6 @@
 // The analysis worker: one wasm instance, reading the user's File in chunks with
 // FileReaderSync (File.slice is lazy), so the page never freezes and the file is never copied whole.
-import init, { analyzeFile, analyzeDemo, refit } from './pkg/eigenlens.js';
+import init, { analyzeFile, analyzeDemo, listArrays, refit } from './pkg/eigenlens.js';
 
 const ready = init();
 
@@ -17,11 +17,18 @@ function progressReporter(id) {
   };
 }
 
+/** readAt(offset, length) over a File, for the core's chunked reads. */
+function fileReader(file) {
+  const reader = new FileReaderSync();
+  return (offset, length) => new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
+}
+
 const handlers = {
-  analyze({ id, file, options }) {
-    const reader = new FileReaderSync();
-    const readAt = (offset, length) => new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
-    return analyzeFile(readAt, file.size, file.name, options, progressReporter(id));
+  list({ file }) {
+    return listArrays(fileReader(file), file.size, file.name);
+  },
+  analyze({ id, file, key, options }) {
+    return analyzeFile(fileReader(file), file.size, file.name, key ?? undefined, options, progressReporter(id));
   },
   demo({ alpha, rows, cols, seed, options }) {
     return analyzeDemo(alpha, rows, cols, BigInt(seed), options);

@@ -91,6 +91,32 @@ test('a CSV file: α equals NumPy', async () => {
   assert.equal(await ctx.page.locator('#alpha-value').textContent(), m.alpha_fit_stringer.alpha.toFixed(4));
 });
 
+test('an .npz with two arrays: the chooser lists them, the chosen one gives its reference α', async () => {
+  const { page } = ctx;
+  const before = await page.locator('#result-name').textContent();
+  await page.setInputFiles('#file', data('formats/digits_plain_h1_h2_compressed.npz'));
+  await page.waitForSelector('#chooser:not([hidden])');
+  const options = await page.locator('#chooser-select option').allTextContents();
+  assert.deepEqual(options.map((o) => o.split(' — ')[0]), ['h1', 'h2']);
+  assert.match(options[1], /f32 \[540, 256\] · 540 × 256 · 553 kB/);
+  await page.selectOption('#chooser-select', '1');
+  await page.click('#chooser-go');
+  await page.waitForFunction((prev) => document.querySelector('#result-name').textContent !== prev, before);
+  assert.match(await page.locator('#result-name').textContent(), /^h2 — f32/);
+  assert.equal(await page.locator('#alpha-value').textContent(),
+    reference.matrices['digits_mlp/plain_h2_test'].alpha_fit_stringer.alpha.toFixed(4));
+});
+
+test('drop rows with NaN: the count dropped is reported', async () => {
+  const { page } = ctx;
+  await page.check('#drop-nonfinite');
+  await load(tempFile('nan2.npy', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 2), }",
+    f32([1, 2, NaN, 1, 3, 1, 0, 5]))));
+  await page.uncheck('#drop-nonfinite');
+  assert.match(await page.locator('#summary').textContent(), /rows dropped \(NaN\/Inf\)1/);
+  assert.match(await page.locator('#summary').textContent(), /N × D3 × 2/);
+});
+
 test('cancel stops a long read at once and leaves the page usable', async () => {
   const { page } = ctx;
   const rows = 8000, cols = 1024;
