@@ -158,3 +158,22 @@ fn usage_errors_exit_2() {
     let path = common::data("digits_mlp/plain_h1_test.f32.npy");
     assert_eq!(run(&["analyze", path.to_str().unwrap(), "--estimator", "mle"]).0, 2);
 }
+
+#[test]
+fn file_key_selects_an_array_and_list_shows_them() {
+    let npz = common::data("formats/digits_plain_h1_h2_compressed.npz");
+    let spec = format!("{}:h2", npz.to_str().unwrap());
+    let (code, stdout, stderr) = run(&["analyze", &spec, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!((v["alpha_fit"]["alpha"].as_f64().unwrap() - 2.159171382482693).abs() < 1e-6);
+    assert_eq!(v["source"]["name"], "h2");
+
+    let (code, stdout, _) = run(&["list", npz.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "h1\tf32\t[540, 256]\t540 × 256\nh2\tf32\t[540, 256]\t540 × 256\n");
+
+    let (code, _, stderr) = run(&["analyze", npz.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.ends_with("the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2\n"), "{stderr}");
+}
