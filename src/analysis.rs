@@ -11,6 +11,9 @@ use crate::stats::eigen::eigenvalues_desc;
 use crate::stats::{fit_alpha, AlphaFit, FitRequest, Moments, SpectrumSummary};
 use serde::{Deserialize, Serialize};
 
+/// The most units analysed: the moments (D² f64) then take 2 GiB, half of a wasm memory.
+pub const MAX_UNITS: usize = 16_384;
+
 /// Settings of one analysis.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -35,6 +38,16 @@ pub fn accumulate(
     on_block: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<Accumulated> {
     let d = rows.cols();
+    // Refuse before allocating D² values: a header can claim any shape.
+    if d == 0 {
+        return Err(DataError::NoColumns.into());
+    }
+    if d > MAX_UNITS {
+        return Err(DataError::TooManyColumns { cols: d, limit: MAX_UNITS }.into());
+    }
+    if let Some(n) = rows.rows_hint().filter(|n| *n < 2) {
+        return Err(DataError::TooFewRows { rows: n }.into());
+    }
     let mut moments = Moments::new(d);
     let mut block = Vec::new();
     let mut rows_dropped = 0u64;

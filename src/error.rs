@@ -52,6 +52,8 @@ pub enum DataError {
     TooFewRows { rows: u64 },
     /// No columns at all.
     NoColumns,
+    /// More units than the D × D moments can be held for.
+    TooManyColumns { cols: usize, limit: usize },
     /// A NaN or ±Inf value (0-based row and column of the first one).
     NonFinite { row: u64, col: u64, value: f64 },
     /// Two matrices that must match (cross-validated repeats) do not.
@@ -118,6 +120,11 @@ impl fmt::Display for DataError {
                 "too few rows: the matrix has N = {rows} row(s); a covariance needs at least 2"
             ),
             DataError::NoColumns => write!(f, "the matrix has no columns (D = 0)"),
+            DataError::TooManyColumns { cols, limit } => write!(
+                f,
+                "D = {cols} units is more than eigenlens handles ({limit}): the D × D covariance alone would need {:.1} GiB",
+                (*cols as f64).powi(2) * 8.0 / (1u64 << 30) as f64
+            ),
             DataError::NonFinite { row, col, value } => write!(
                 f,
                 "non-finite value {value} at row {row}, column {col} (0-based); \

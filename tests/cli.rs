@@ -177,3 +177,19 @@ fn file_key_selects_an_array_and_list_shows_them() {
     assert_eq!(code, 1);
     assert!(stderr.ends_with("the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2\n"), "{stderr}");
 }
+
+#[test]
+fn a_header_claiming_huge_d_is_refused_before_allocating() {
+    let huge = header_bytes("<f4", &[0, 10, 4_000_000_000]);
+    assert_eq!(
+        error_of("huge.npy", &huge),
+        "eigenlens: error: FILE: D = 4000000000 units is more than eigenlens handles (16384): the D × D covariance alone would need 119209289550.8 GiB"
+    );
+    let wide = header_bytes("<f4", &[0, 20_000]);
+    assert!(error_of("wide.npy", &wide).contains("D = 20000 units is more than eigenlens handles (16384)"));
+    let empty_rows = header_bytes("<f4", &[0, 8]);
+    assert_eq!(
+        error_of("zero_rows.npy", &empty_rows),
+        "eigenlens: error: FILE: too few rows: the matrix has N = 0 row(s); a covariance needs at least 2"
+    );
+}
