@@ -6,16 +6,6 @@ mod common;
 use eigenlens::analysis::{self, Options, Report};
 use eigenlens::read::{self, MemSource};
 
-/// The reference layer (540 × 256 f32) as f64, row-major.
-fn layer() -> (usize, usize, Vec<f64>) {
-    let bytes = std::fs::read(common::data("digits_mlp/plain_h1_test.f32.npy")).unwrap();
-    let mut src = MemSource(bytes);
-    let a = read::npy::open(&mut src).unwrap();
-    let (n, d) = (a.shape[0] as usize, a.shape[1] as usize);
-    let mut x = vec![0.0; n * d];
-    a.dtype.decode(&src.0[a.offset as usize..], &mut x);
-    (n, d, x)
-}
 
 /// An .npy file of format `version` with `dict` as header and `data` after it.
 fn npy(version: u8, dict: &str, data: &[u8]) -> Vec<u8> {
@@ -63,7 +53,7 @@ fn assert_same_spectrum(got: &Report, want: &Report, what: &str) {
 
 #[test]
 fn versions_byte_orders_and_orders_agree() {
-    let (n, d, x) = layer();
+    let (n, d, x) = common::layer();
     let want = analyze_memory(&x, d);
     let le32: Vec<u8> = x.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect();
     for version in [1, 2, 3] {
@@ -78,7 +68,7 @@ fn versions_byte_orders_and_orders_agree() {
 
 #[test]
 fn three_d_tensors_are_read_as_s_t_by_h_in_both_orders() {
-    let (n, d, x) = layer();
+    let (n, d, x) = common::layer();
     let want = analyze_memory(&x, d);
     let (s, t) = (54, 10);
     assert_eq!(s * t, n);
@@ -104,7 +94,7 @@ fn three_d_tensors_are_read_as_s_t_by_h_in_both_orders() {
 
 #[test]
 fn half_precision_integers_and_bool_are_read_as_stored() {
-    let (n, d, x) = layer();
+    let (n, d, x) = common::layer();
     // f16: compare with the same values rounded to f16 in memory.
     let rounded: Vec<f64> = x.iter().map(|v| half::f16::from_f64(*v).to_f64()).collect();
     let f16_bytes: Vec<u8> = x.iter().flat_map(|v| half::f16::from_f64(*v).to_le_bytes()).collect();

@@ -5,15 +5,6 @@ mod common;
 
 use eigenlens::read::{self, MemSource};
 
-fn layer() -> (usize, usize, Vec<f64>) {
-    let bytes = std::fs::read(common::data("digits_mlp/plain_h1_test.f32.npy")).unwrap();
-    let mut src = MemSource(bytes);
-    let a = read::npy::open(&mut src).unwrap();
-    let (n, d) = (a.shape[0] as usize, a.shape[1] as usize);
-    let mut x = vec![0.0; n * d];
-    a.dtype.decode(&src.0[a.offset as usize..], &mut x);
-    (n, d, x)
-}
 
 /// A safetensors file of (name, dtype, shape, bytes) tensors laid out in order.
 fn safetensors(tensors: &[(&str, &str, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
@@ -42,7 +33,7 @@ fn analyze(bytes: Vec<u8>, key: Option<&str>) -> eigenlens::Result<eigenlens::an
 
 #[test]
 fn every_dtype_gives_the_reference_spectrum() {
-    let (n, d, x) = layer();
+    let (n, d, x) = common::layer();
     let want = common::npy_vector("reference/eigenvalues/digits_mlp__plain_h1_test.npy");
     let f32s: Vec<u8> = x.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect();
     let f64s: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -68,7 +59,7 @@ fn every_dtype_gives_the_reference_spectrum() {
 
 #[test]
 fn half_precision_matches_the_rounded_matrix() {
-    let (n, d, x) = layer();
+    let (n, d, x) = common::layer();
     for (dtype, round, bits) in [
         ("F16", (|v: f64| half::f16::from_f64(v).to_f64()) as fn(f64) -> f64, (|v: f64| half::f16::from_f64(v).to_bits()) as fn(f64) -> u16),
         ("BF16", |v| half::bf16::from_f64(v).to_f64(), |v| half::bf16::from_f64(v).to_bits()),

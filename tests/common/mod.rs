@@ -14,16 +14,27 @@ pub fn reference() -> serde_json::Value {
     serde_json::from_str(&text).expect("reference.json parses")
 }
 
-/// Reads a reference .npy (f64 vector) with our own reader.
-pub fn npy_vector(rel: &str) -> Vec<f64> {
-    let bytes = std::fs::read(data(rel)).expect("reference npy");
+/// Reads a .npy from tests/data with our own reader: (shape, values as f64, C order).
+pub fn npy_values(rel: &str) -> (Vec<u64>, Vec<f64>) {
+    let bytes = std::fs::read(data(rel)).expect("test npy");
     let mut src = MemSource(bytes);
     let array = read::npy::open(&mut src).expect("npy header");
     let n = array.shape.iter().product::<u64>() as usize;
     let mut out = vec![0.0; n];
     let start = array.offset as usize;
     array.dtype.decode(&src.0[start..start + n * array.dtype.size()], &mut out);
-    out
+    (array.shape, out)
+}
+
+/// A reference vector (eigenvalues, means, cvPCA spectra).
+pub fn npy_vector(rel: &str) -> Vec<f64> {
+    npy_values(rel).1
+}
+
+/// The real layer most tests write into other containers: plain_h1 (540 × 256), as (N, D, X).
+pub fn layer() -> (usize, usize, Vec<f64>) {
+    let (shape, x) = npy_values("digits_mlp/plain_h1_test.f32.npy");
+    (shape[0] as usize, shape[1] as usize, x)
 }
 
 pub fn analyze_file(rel: &str, options: &Options) -> eigenlens::Result<Report> {
