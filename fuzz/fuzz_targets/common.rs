@@ -1,0 +1,20 @@
+// Shared by every target: open the bytes as a file of the given name, read every block, and
+// analyse small matrices all the way to α. Any panic, hang or huge allocation is a bug;
+// errors are the expected answer to bad bytes.
+use eigenlens::analysis::{self, Options};
+use eigenlens::read::{self, MemSource};
+
+pub fn read_all(name: &str, data: &[u8], key: Option<&str>) {
+    let _ = read::list_arrays(MemSource(data), name);
+    let Ok(mut opened) = read::open_matrix(MemSource(data), name, key, None) else { return };
+    if opened.rows.cols() <= 64 {
+        let _ = analysis::analyze(opened.rows.as_mut(), &Options::default(), &mut |_, _| true);
+    } else {
+        let mut block = Vec::new();
+        while let Ok(n) = opened.rows.next_block(&mut block) {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+#![no_main]
+#[path = "common.rs"]
+mod common;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::read_all("x.npy", data, None));
