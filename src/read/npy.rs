@@ -100,7 +100,7 @@ impl Parser<'_> {
         self.s.get(self.i).copied()
     }
 
-    fn expect(&mut self, c: u8) -> Result<(), FormatError> {
+    fn consume(&mut self, c: u8) -> Result<(), FormatError> {
         if self.peek() == Some(c) {
             self.i += 1;
             Ok(())
@@ -169,7 +169,7 @@ impl Parser<'_> {
     }
 
     fn seq(&mut self, open: u8, close: u8) -> Result<Vec<Literal>, FormatError> {
-        self.expect(open)?;
+        self.consume(open)?;
         let mut items = Vec::new();
         loop {
             if self.peek() == Some(close) {
@@ -186,7 +186,7 @@ impl Parser<'_> {
     }
 
     fn dict(&mut self) -> Result<Literal, FormatError> {
-        self.expect(b'{')?;
+        self.consume(b'{')?;
         let mut items = Vec::new();
         loop {
             if self.peek() == Some(b'}') {
@@ -194,7 +194,7 @@ impl Parser<'_> {
                 return Ok(Literal::Dict(items));
             }
             let key = self.value()?;
-            self.expect(b':')?;
+            self.consume(b':')?;
             let value = self.value()?;
             items.push((key, value));
             match self.peek() {
