@@ -1,0 +1,50 @@
+//! `eigenlens`: the core on the command line, so that results can be scripted and checked
+//! against NumPy.
+//!
+//! ```text
+//! eigenlens analyze FILE[:KEY] [--estimator stringer|ols] [--preset stringer|alpha-req]
+//!                   [--lo N] [--hi N] [--rows A:B] [--drop-nonfinite] [--json]
+//! eigenlens synth fourier|gaussian --alpha A --rows N --cols D [--seed S] --out FILE.npy
+//! ```
+//! Bad input exits with status 1 and one line on stderr; bad usage with status 2.
+
+mod analyze;
+mod args;
+mod list;
+mod synth;
+
+use args::Failure;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  eigenlens analyze FILE[:KEY] [--estimator stringer|ols] [--preset stringer|alpha-req]
+                    [--lo N] [--hi N] [--rows A:B] [--drop-nonfinite] [--json]
+  eigenlens list FILE [--json]        (the arrays in a .npz, .safetensors or .npy file)
+  eigenlens synth fourier|gaussian --alpha A --rows N --cols D [--seed S] --out FILE.npy";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("analyze") => analyze::cmd_analyze(&args[1..]),
+        Some("synth") => synth::cmd_synth(&args[1..]),
+        Some("list") => list::cmd_list(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(Failure::Usage(format!("unknown command '{other}'"))),
+        None => Err(Failure::Usage("no command given".into())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("eigenlens: {msg}\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(msg)) => {
+            eprintln!("eigenlens: error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
