@@ -58,6 +58,9 @@ pub enum DataError {
     NonFinite { row: u64, col: u64, value: f64 },
     /// Two matrices that must match (cross-validated repeats) do not.
     ShapeMismatch { left: (u64, usize), right: (u64, usize) },
+    /// An analysis that needs every row at once (shuffles, lags, bootstrap) met a matrix
+    /// larger than it may hold.
+    TooLargeForMemory { values: u64, limit: u64 },
 }
 
 impl fmt::Display for Error {
@@ -129,6 +132,11 @@ impl fmt::Display for DataError {
                 f,
                 "non-finite value {value} at row {row}, column {col} (0-based); \
                  fix the data or choose to drop rows with NaN/Inf"
+            ),
+            DataError::TooLargeForMemory { values, limit } => write!(
+                f,
+                "this analysis holds every row in memory and the matrix has {values} values, more than \
+                 the limit of {limit}; choose a row range"
             ),
             DataError::ShapeMismatch { left, right } => write!(
                 f,

@@ -12,6 +12,8 @@
 //! - [`stats`]: moments, eigenvalues, spectrum figures, the power-law fit.
 //! - [`analysis`]: the pipeline from rows to a [`analysis::Report`].
 //! - [`synth`]: synthetic codes of known α.
+//! - [`matrix`]: a matrix held in memory, for analyses that need every row at once.
+//! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
 //! - [`error`]: every way input can be wrong, as typed errors.
 //!
 //! The browser binding lives in `wasm` (compiled for `wasm32` only) and the command line in
@@ -19,9 +21,11 @@
 
 pub mod analysis;
 pub mod error;
+pub mod matrix;
 pub mod read;
 pub mod stats;
 pub mod synth;
+pub mod toy;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -6,29 +6,7 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// A dense matrix held in memory, row-major.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Matrix {
-    pub rows: usize,
-    pub cols: usize,
-    pub data: Vec<f64>,
-}
-
-impl Matrix {
-    pub fn row(&self, i: usize) -> &[f64] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
-    }
-
-    /// The matrix as a little-endian f32 `.npy` file (for the demo download and tests).
-    pub fn to_npy_f32(&self) -> Vec<u8> {
-        let mut out = crate::read::npy::header_bytes("<f4", &[self.rows as u64, self.cols as u64]);
-        out.reserve(self.data.len() * 4);
-        for v in &self.data {
-            out.extend_from_slice(&(*v as f32).to_le_bytes());
-        }
-        out
-    }
-}
+pub use crate::matrix::Matrix;
 
 /// A random orthogonal `d × d` matrix (QR of a Gaussian matrix, signs fixed so the draw is
 /// uniform over the orthogonal group).

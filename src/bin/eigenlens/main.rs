@@ -12,6 +12,7 @@ mod analyze;
 mod args;
 mod list;
 mod synth;
+mod toy;
 
 use args::Failure;
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Some("analyze") => analyze::cmd_analyze(&args[1..]),
         Some("synth") => synth::cmd_synth(&args[1..]),
         Some("list") => list::cmd_list(&args[1..]),
+        Some("toy") => toy::cmd_toy(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
