@@ -56,8 +56,18 @@ pub fn list_arrays(read_at: Function, len: f64, name: &str) -> Result<JsValue, J
     to_js(&read::list_arrays(JsSource { read_at, len: len as u64 }, name).map_err(js_err)?)
 }
 
+/// What the page asks of one file: the analysis options and, optionally, a row range
+/// `[from, to)` (0-based).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct FileOptions {
+    #[serde(flatten)]
+    options: Options,
+    rows: Option<[u64; 2]>,
+}
+
 /// Reads and analyses the matrix in a file of `len` bytes named `name`.
-/// `options` is `{fit: {estimator, lo, hi}, drop_nonfinite}`; `key` selects an array in
+/// `options` is `{fit: {estimator, lo, hi}, drop_nonfinite, rows: [from, to] | null}`; `key` selects an array in
 /// multi-array files; `progress(bytesDone, bytesTotal, rowsDone)` is called after each block.
 #[wasm_bindgen(js_name = analyzeFile)]
 pub fn analyze_file(
@@ -68,13 +78,14 @@ pub fn analyze_file(
     options: JsValue,
     progress: Function,
 ) -> Result<JsValue, JsError> {
-    let options: Options = if options.is_undefined() || options.is_null() {
-        Options::default()
+    let FileOptions { options, rows } = if options.is_undefined() || options.is_null() {
+        FileOptions::default()
     } else {
         serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?
     };
     let source = JsSource { read_at, len: len as u64 };
-    let mut opened = read::open_matrix(source, name, key.as_deref(), None).map_err(js_err)?;
+    let rows = rows.map(|[from, to]| from..to);
+    let mut opened = read::open_matrix(source, name, key.as_deref(), rows).map_err(js_err)?;
     let mut on_block = |p: read::Progress, rows: u64| {
         let args = js_sys::Array::of3(&(p.bytes_done as f64).into(), &(p.bytes_total as f64).into(), &(rows as f64).into());
         progress.apply(&JsValue::NULL, &args).is_ok()

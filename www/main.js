@@ -1,44 +1,22 @@
 // Page logic: hand files to the worker, show progress, draw the result, refit on demand.
 import { spectrumPlot, cumulativePlot } from './plots.js';
+import { run, cancel, stats } from './engine.js';
 
 const $ = (id) => document.getElementById(id);
 const PRESETS = { stringer: [11, 500], 'alpha-req': [4, 100] };
 const DEMO = { alpha: 2, rows: 2048, cols: 512, seed: 1 };
 
-let worker;
-let nextId = 0;
-const pending = new Map();
 let current = null; // the report on screen
-
-/** A fresh worker; cancelling terminates the old one, so the page is usable at once. */
-function startWorker() {
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = ({ data }) => {
-    const job = pending.get(data.id);
-    if (!job) return;
-    if (data.type === 'progress') return job.onProgress?.(data);
-    pending.delete(data.id);
-    data.type === 'result' ? job.resolve(data.result) : job.reject(new Error(data.message));
-  };
-}
-
-function run(message, onProgress) {
-  const id = ++nextId;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, onProgress });
-    worker.postMessage({ ...message, id });
-  });
-}
-
-function cancel() {
-  worker.terminate();
-  for (const job of pending.values()) job.reject(new Error('cancelled'));
-  pending.clear();
-  startWorker();
-}
 
 function fitRequest() {
   return { estimator: $('estimator').value, lo: Number($('lo').value), hi: Number($('hi').value) };
+}
+
+/** The rows to analyse, [from, to) 0-based, or null for all. */
+function rowRange() {
+  const from = $('row-from').value, to = $('row-to').value;
+  if (from === '' && to === '') return null;
+  return [from === '' ? 0 : Number(from), to === '' ? Number.MAX_SAFE_INTEGER : Number(to)];
 }
 
 const fmtBytes = (b) => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(0)} kB`);
@@ -87,7 +65,7 @@ async function analyze(file) {
   }
   const onProgress = showProgress(file);
   try {
-    const options = { fit: fitRequest(), drop_nonfinite: $('drop-nonfinite').checked };
+    const options = { fit: fitRequest(), drop_nonfinite: $('drop-nonfinite').checked, rows: rowRange() };
     const report = await run({ type: 'analyze', file, key, options }, onProgress);
     show(report);
   } catch (e) {
@@ -158,8 +136,8 @@ function wire() {
   $('estimator').addEventListener('change', refit);
 }
 
-startWorker();
 wire();
+window.eigenlensStats = stats; // read by the large-file browser test
 run({ type: 'demo', ...DEMO, options: { fit: fitRequest() } })
   .then((report) => { if (!current) show(report); })
   .catch((e) => showError(`The demo failed: ${e.message}`));

@@ -3,6 +3,11 @@
 import init, { analyzeFile, analyzeDemo, listArrays, refit } from './pkg/eigenlens.js';
 
 const ready = init();
+let wasm;
+ready.then((exports) => { wasm = exports; });
+
+/** The size of this worker's wasm memory, in bytes (it only grows). */
+const wasmBytes = () => wasm?.memory.buffer.byteLength ?? 0;
 
 /** Posts progress at most every 50 ms. */
 function progressReporter(id) {
@@ -11,7 +16,7 @@ function progressReporter(id) {
     const now = performance.now();
     if (now - last > 50 || done >= total) {
       last = now;
-      postMessage({ id, type: 'progress', done, total, rows });
+      postMessage({ id, type: 'progress', done, total, rows, wasmBytes: wasmBytes() });
     }
     return true;
   };
@@ -42,7 +47,7 @@ self.onmessage = async ({ data }) => {
   try {
     await ready;
     const result = handlers[data.type](data);
-    postMessage({ id: data.id, type: 'result', result });
+    postMessage({ id: data.id, type: 'result', result, wasmBytes: wasmBytes() });
   } catch (e) {
     postMessage({ id: data.id, type: 'error', message: e?.message ?? String(e) });
   }

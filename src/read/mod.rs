@@ -11,6 +11,7 @@
 //! - [`npz`] and [`zip`]: `.npz` archives, stored or deflated, streamed.
 //! - [`safetensors`]: Hugging Face safetensors (choose a tensor by name).
 //! - [`csv`]: CSV, TSV and whitespace-separated text.
+//! - [`range`]: a row range over a reader that cannot seek to a row (text).
 
 pub mod csv;
 pub mod dense;
@@ -18,12 +19,14 @@ pub mod dtype;
 pub mod memory;
 pub mod npy;
 pub mod npz;
+pub mod range;
 pub mod safetensors;
 pub mod source;
 pub mod zip;
 
 pub use dense::{ArrayInfo, DenseArray, DenseRows};
 pub use memory::SliceRows;
+pub use range::RangeRows;
 pub use source::{MemSource, Source};
 
 use crate::error::{Error, Result};
@@ -86,6 +89,16 @@ pub struct Opened<'a> {
     pub rows: Box<dyn RowBlocks + 'a>,
 }
 
+/// The format of `source` from its first bytes and its name; an empty source is an error.
+fn detect_format<S: Source>(source: &mut S, name: &str) -> Result<Format> {
+    if source.is_empty() {
+        return Err(crate::error::FormatError::Empty.into());
+    }
+    let mut head = [0u8; 8];
+    let n = source.read_at(0, &mut head)?;
+    Format::detect(name, &head[..n])
+}
+
 /// Opens the matrix in `source` (named `name`, for format detection and messages), restricted
 /// to the row range `rows` when given. `key` selects an array in multi-array containers.
 pub fn open_matrix<'a, S: Source + 'a>(
@@ -94,12 +107,7 @@ pub fn open_matrix<'a, S: Source + 'a>(
     key: Option<&str>,
     rows: Option<Range<u64>>,
 ) -> Result<Opened<'a>> {
-    if source.is_empty() {
-        return Err(crate::error::FormatError::Empty.into());
-    }
-    let mut head = [0u8; 8];
-    let n = source.read_at(0, &mut head)?;
-    match Format::detect(name, &head[..n])? {
+    match detect_format(&mut source, name)? {
         Format::Npy => {
             let array = npy::open(&mut source)?;
             let info = array.info(name)?;
@@ -114,6 +122,7 @@ pub fn open_matrix<'a, S: Source + 'a>(
             Ok(Opened { info, rows: Box::new(rows) })
         }
         Format::Text => {
+            let rows_range = rows;
             let bytes = source.len();
             let rows = csv::CsvRows::open(source)?;
             let info = ArrayInfo {
@@ -126,19 +135,18 @@ pub fn open_matrix<'a, S: Source + 'a>(
                 flattened: rows.header.as_ref().map(|h| format!("header row skipped: {}", h.join(", "))),
                 data_bytes: bytes,
             };
-            Ok(Opened { info, rows: Box::new(rows) })
+            let rows: Box<dyn RowBlocks + 'a> = match rows_range {
+                Some(range) => Box::new(RangeRows::new(rows, range)),
+                None => Box::new(rows),
+            };
+            Ok(Opened { info, rows })
         }
     }
 }
 
 /// Every array in a file, with name, shape and dtype, for choosing one before analysis.
 pub fn list_arrays<S: Source>(mut source: S, name: &str) -> Result<Vec<ArrayInfo>> {
-    if source.is_empty() {
-        return Err(crate::error::FormatError::Empty.into());
-    }
-    let mut head = [0u8; 8];
-    let n = source.read_at(0, &mut head)?;
-    match Format::detect(name, &head[..n])? {
+    match detect_format(&mut source, name)? {
         Format::Safetensors => safetensors::tensors(&mut source)?
             .iter()
             .map(|t| t.array.info(&t.name))
