@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { openPage, data, tempFile, npyBytes, f32 } from './browser.mjs';
+import { cliJson } from './cli.mjs';
 
 const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
 let ctx;
@@ -132,6 +133,18 @@ test('cancel stops a long read at once and leaves the page usable', async () => 
   await load(data('digits_mlp/plain_h1_test.f32.npy'));
   assert.equal(await page.locator('#alpha-value').textContent(),
     reference.matrices['digits_mlp/plain_h1_test'].alpha_fit_stringer.alpha.toFixed(4));
+});
+
+test('a row range: the page analyses rows 100…299 and agrees with the CLI\'s --rows 100:300', async () => {
+  const { page } = ctx;
+  await page.fill('#row-from', '100');
+  await page.fill('#row-to', '300');
+  await load(data('formats/digits_test_pixels.csv'));
+  await page.fill('#row-from', '');
+  await page.fill('#row-to', '');
+  const cli = cliJson('analyze', data('formats/digits_test_pixels.csv'), '--rows', '100:300');
+  assert.match(await page.locator('#summary').textContent(), /N × D200 × 64/);
+  assert.equal(await page.locator('#alpha-value').textContent(), cli.alpha_fit.alpha.toFixed(4));
 });
 
 test('no console errors, and no request beyond the page\'s own static files', async () => {

@@ -1,0 +1,66 @@
+// A .npy larger than 2 GiB (4 Mi rows × 128 f32), read in chunks by the CLI and by the page:
+// the worker's wasm memory stays under 512 MiB and the page's α equals the CLI's.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSync, writeSync, closeSync, rmSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPage, npyBytes } from './browser.mjs';
+import { cliJson } from './cli.mjs';
+
+const ROWS = 4 * 1024 * 1024;
+const COLS = 128;
+let ctx, dir, path;
+
+/**
+ * Independent units with variances ∝ n^-2 (so α = 2), from a xorshift generator: written a
+ * block at a time, so the test itself never holds the file.
+ */
+function writeLargeNpy(file) {
+  const fd = openSync(file, 'w');
+  writeSync(fd, npyBytes(`{'descr': '<f4', 'fortran_order': False, 'shape': (${ROWS}, ${COLS}), }`));
+  const scale = Float32Array.from({ length: COLS }, (_, j) => 1 / (j + 1));
+  const blockRows = 65536;
+  const block = new Float32Array(blockRows * COLS);
+  let s = 2463534242;
+  for (let r = 0; r < ROWS; r += blockRows) {
+    for (let i = 0; i < block.length; i++) {
+      s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+      block[i] = ((s >>> 0) / 4294967296 - 0.5) * scale[i % COLS];
+    }
+    writeSync(fd, new Uint8Array(block.buffer));
+  }
+  closeSync(fd);
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'eigenlens-large-'));
+  path = join(dir, 'large_4Mx128.f32.npy');
+  writeLargeNpy(path);
+  ctx = await openPage();
+});
+after(async () => {
+  await ctx?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a 2 GiB .npy: the page reads it in chunks under 512 MiB of wasm memory and agrees with the CLI', { timeout: 600_000 }, async () => {
+  assert.ok(statSync(path).size > 2 ** 31, 'the file is over 2 GiB');
+  const cli = cliJson('analyze', path);
+  assert.equal(cli.n_rows, ROWS);
+  assert.ok(Math.abs(cli.alpha_fit.alpha - 2) < 0.05, `CLI α ${cli.alpha_fit.alpha}`);
+
+  const { page } = ctx;
+  await page.waitForSelector('#result[data-state="done"]', { timeout: 60_000 }); // the demo first
+  await page.setInputFiles('#file', path);
+  await page.waitForFunction(() => /large_4Mx128/.test(document.querySelector('#result-name').textContent)
+    || !document.querySelector('#error').hidden, null, { timeout: 540_000, polling: 1000 });
+  assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').textContent());
+  const alpha = Number(await page.locator('#alpha-value').textContent());
+  assert.equal(alpha.toFixed(4), cli.alpha_fit.alpha.toFixed(4), 'page α = CLI α');
+  const summary = await page.locator('#summary').textContent();
+  assert.match(summary, /4,194,304 × 128/);
+  const wasmBytes = await page.evaluate(() => window.eigenlensStats.wasmBytes);
+  assert.ok(wasmBytes > 0 && wasmBytes < 512 * 2 ** 20, `wasm memory ${wasmBytes} B`);
+  console.log(`# 2 GiB file: α page ${alpha} = CLI ${cli.alpha_fit.alpha}; worker wasm memory ${(wasmBytes / 2 ** 20).toFixed(1)} MiB`);
+});
