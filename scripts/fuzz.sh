@@ -10,6 +10,7 @@ targets=${*:-npy npz safetensors csv}
 export RUSTC_BOOTSTRAP=1
 for t in $targets; do
   corpus=corpus/$t; mkdir -p "$corpus"
+  [ -d "seeds/$t" ] && cp -n seeds/"$t"/* "$corpus"/
   case $t in
     npy) cp -n ../tests/data/digits_mlp/X_test_pixels.f32.npy ../tests/data/sweep/digit_rotation_angle_deg.npy "$corpus"/ ;;
     npz) cp -n ../tests/data/formats/*.npz "$corpus"/ ;;

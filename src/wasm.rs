@@ -46,6 +46,14 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// The core's progress callback over a JS `progress(bytesDone, bytesTotal, rowsDone)`.
+fn progress_callback(progress: &Function) -> impl FnMut(read::Progress, u64) -> bool + '_ {
+    move |p: read::Progress, rows: u64| {
+        let args = js_sys::Array::of3(&(p.bytes_done as f64).into(), &(p.bytes_total as f64).into(), &(rows as f64).into());
+        progress.apply(&JsValue::NULL, &args).is_ok()
+    }
+}
+
 fn js_err(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -86,13 +94,54 @@ pub fn analyze_file(
     let source = JsSource { read_at, len: len as u64 };
     let rows = rows.map(|[from, to]| from..to);
     let mut opened = read::open_matrix(source, name, key.as_deref(), rows).map_err(js_err)?;
-    let mut on_block = |p: read::Progress, rows: u64| {
-        let args = js_sys::Array::of3(&(p.bytes_done as f64).into(), &(p.bytes_total as f64).into(), &(rows as f64).into());
-        progress.apply(&JsValue::NULL, &args).is_ok()
-    };
+    let mut on_block = progress_callback(&progress);
     let mut report: Report = analysis::analyze(opened.rows.as_mut(), &options, &mut on_block).map_err(js_err)?;
     report.source = Some(opened.info);
     to_js(&report)
+}
+
+/// One worker's share of a parallel analysis: the moments of rows `[from, to)` of the file,
+/// flat (`[rows dropped, ...Moments::to_flat]`), to be merged by [`report_from_parts`].
+#[wasm_bindgen(js_name = accumulatePart)]
+pub fn accumulate_part(
+    read_at: Function,
+    len: f64,
+    name: &str,
+    key: Option<String>,
+    drop_nonfinite: bool,
+    from: f64,
+    to: f64,
+    progress: Function,
+) -> Result<Vec<f64>, JsError> {
+    let source = JsSource { read_at, len: len as u64 };
+    let mut opened = read::open_matrix(source, name, key.as_deref(), Some(from as u64..to as u64)).map_err(js_err)?;
+    let mut on_block = progress_callback(&progress);
+    let acc = analysis::accumulate(opened.rows.as_mut(), drop_nonfinite, &mut on_block).map_err(js_err)?;
+    let mut flat = vec![acc.rows_dropped as f64];
+    flat.extend(acc.moments.to_flat());
+    Ok(flat)
+}
+
+/// Merges the workers' shares (Chan update, in the order given) and computes the report.
+#[wasm_bindgen(js_name = reportFromParts)]
+pub fn report_from_parts(parts: js_sys::Array, fit: JsValue) -> Result<JsValue, JsError> {
+    let fit: FitRequest =
+        serde_wasm_bindgen::from_value(fit).map_err(|e| JsError::new(&format!("invalid fit settings: {e}")))?;
+    let mut total: Option<analysis::Accumulated> = None;
+    for part in parts.iter() {
+        let flat = js_sys::Float64Array::new(&part).to_vec();
+        let (&dropped, moments) = flat.split_first().ok_or_else(|| JsError::new("an empty part"))?;
+        let moments = crate::stats::Moments::from_flat(moments).map_err(js_err)?;
+        match &mut total {
+            None => total = Some(analysis::Accumulated { moments, rows_dropped: dropped as u64 }),
+            Some(acc) => {
+                acc.moments.merge(&moments).map_err(js_err)?;
+                acc.rows_dropped += dropped as u64;
+            }
+        }
+    }
+    let acc = total.ok_or_else(|| JsError::new("no parts to merge"))?;
+    to_js(&analysis::spectrum_report(&acc, &fit).map_err(js_err)?)
 }
 
 /// Refits α on eigenvalues already computed (another estimator or range; no file read).

@@ -4,6 +4,19 @@ import * as Plot from '@observablehq/plot';
 const WIDTH = 460;
 const HEIGHT = 320;
 
+/** A figure's size for a container `available` px wide: full width on a phone, 460 px otherwise. */
+export function figureSize(available) {
+  const width = Math.round(Math.max(280, Math.min(WIDTH, available || WIDTH)));
+  return { width, height: Math.round(width * (HEIGHT / WIDTH) + (WIDTH - width) * 0.25) };
+}
+
+/** The text printed on the spectrum for a fit. */
+export function alphaLabel(fit) {
+  return fit.valid
+    ? `α = ${fit.alpha.toFixed(3)} (${fit.estimator}, n = ${fit.rank_lo}…${fit.rank_hi})`
+    : `α: none (${fit.reason})`;
+}
+
 /** Points (n, λ) of the positive eigenvalues: a log axis cannot show λ ≤ 0. */
 export function spectrumPoints(eigenvalues) {
   return eigenvalues.map((lambda, i) => ({ n: i + 1, lambda })).filter((p) => p.lambda > 0);
@@ -16,17 +29,18 @@ export function fitLine(fit) {
   return [at(fit.rank_lo), at(fit.rank_hi)];
 }
 
-/** Log-log eigenspectrum with the fit drawn over its range and α printed on it. */
-export function spectrumPlot(report) {
+/** Log-log eigenspectrum with the fit drawn over its range and α printed on it.
+ *  `width`/`height` default to 460 × 320 (see figureSize). */
+export function spectrumPlot(report, { width = WIDTH, height = HEIGHT } = {}) {
   const fit = report.alpha_fit;
-  const label = fit.valid
-    ? `α = ${fit.alpha.toFixed(3)} (${fit.estimator}, n = ${fit.rank_lo}…${fit.rank_hi})`
-    : `α: none (${fit.reason})`;
+  const label = alphaLabel(fit);
   // The y range covers the numerical rank: round-off crumbs beyond it (~1e-16·λ₁) would
   // squash the real spectrum into a sliver, so they are clipped.
   const ranked = report.eigenvalues.slice(0, Math.max(report.numerical_rank, 1)).filter((v) => v > 0);
   return Plot.plot({
-    width: WIDTH, height: HEIGHT, marginLeft: 60,
+    width, height, marginLeft: 60,
+    ariaLabel: 'eigenspectrum on log-log axes',
+    ariaDescription: `Eigenvalues against rank, ${ranked.length} points; ${label}`,
     x: { type: 'log', label: 'rank n →', grid: true },
     y: { type: 'log', label: '↑ eigenvalue λₙ', grid: true, tickFormat: '.0e', domain: [Math.min(...ranked), ranked[0]], nice: true },
     marks: [
@@ -39,12 +53,14 @@ export function spectrumPlot(report) {
 }
 
 /** Cumulative variance fraction against rank, with 90 % and k₉₀ marked. */
-export function cumulativePlot(report) {
+export function cumulativePlot(report, { width = WIDTH, height = HEIGHT } = {}) {
   const total = report.eigenvalues.reduce((a, b) => a + b, 0);
   let cum = 0;
   const points = report.eigenvalues.map((lambda, i) => ({ n: i + 1, f: (cum += lambda) / total }));
   return Plot.plot({
-    width: WIDTH, height: HEIGHT, marginLeft: 50,
+    width, height, marginLeft: 50,
+    ariaLabel: 'cumulative fraction of variance',
+    ariaDescription: `${report.k90} components reach 90 % of the variance`,
     x: { type: 'log', label: 'components n →', grid: true },
     y: { domain: [0, 1], label: '↑ fraction of variance', grid: true },
     marks: [

@@ -1,6 +1,6 @@
 // The analysis worker: one wasm instance, reading the user's File in chunks with
 // FileReaderSync (File.slice is lazy), so the page never freezes and the file is never copied whole.
-import init, { analyzeFile, analyzeDemo, listArrays, refit } from './pkg/eigenlens.js';
+import init, { analyzeFile, analyzeDemo, listArrays, refit, accumulatePart, reportFromParts } from './pkg/eigenlens.js';
 
 const ready = init();
 let wasm;
@@ -35,6 +35,15 @@ const handlers = {
   analyze({ id, file, key, options }) {
     return analyzeFile(fileReader(file), file.size, file.name, key ?? undefined, options, progressReporter(id));
   },
+  // A share of a parallel analysis: the moments of rows [from, to), handed back flat.
+  part({ id, file, key, options, from, to }) {
+    const flat = accumulatePart(fileReader(file), file.size, file.name, key ?? undefined, !!options?.drop_nonfinite,
+      from, to, progressReporter(id));
+    return transfer(flat, [flat.buffer]);
+  },
+  merge({ parts, fit }) {
+    return reportFromParts(parts, fit);
+  },
   demo({ alpha, rows, cols, seed, options }) {
     return analyzeDemo(alpha, rows, cols, BigInt(seed), options);
   },
@@ -43,11 +52,17 @@ const handlers = {
   },
 };
 
+/** Marks a result whose buffers move to the page instead of being copied. */
+const TRANSFER = Symbol('transfer');
+const transfer = (value, buffers) => ({ [TRANSFER]: buffers, value });
+
 self.onmessage = async ({ data }) => {
   try {
     await ready;
-    const result = handlers[data.type](data);
-    postMessage({ id: data.id, type: 'result', result, wasmBytes: wasmBytes() });
+    let result = handlers[data.type](data);
+    const buffers = result?.[TRANSFER] ?? [];
+    if (buffers.length) result = result.value;
+    postMessage({ id: data.id, type: 'result', result, wasmBytes: wasmBytes() }, buffers);
   } catch (e) {
     postMessage({ id: data.id, type: 'error', message: e?.message ?? String(e) });
   }

@@ -7,7 +7,7 @@
 //! cancel, and partial moments from several workers can be merged in any order.
 
 use super::scatter::add_gram_upper;
-use crate::error::{DataError, Result};
+use crate::error::{DataError, Error, Result};
 
 /// Running moments of the rows seen so far.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,6 +139,46 @@ impl Moments {
         Ok(c)
     }
 
+    /// The moments as one flat array, so that a worker can hand its share of rows to another:
+    /// `[d, n, mean (d), min (d), max (d), upper triangle of the scatter, row by row]`.
+    pub fn to_flat(&self) -> Vec<f64> {
+        let d = self.d;
+        let mut out = Vec::with_capacity(2 + 3 * d + d * (d + 1) / 2);
+        out.extend([d as f64, self.n as f64]);
+        out.extend_from_slice(&self.mean);
+        out.extend_from_slice(&self.min);
+        out.extend_from_slice(&self.max);
+        for i in 0..d {
+            out.extend_from_slice(&self.scatter[i * d + i..(i + 1) * d]);
+        }
+        out
+    }
+
+    /// Reads what [`to_flat`](Self::to_flat) wrote; a wrong length is an error, not a panic.
+    pub fn from_flat(v: &[f64]) -> Result<Moments> {
+        let bad = || Error::Setting(format!("malformed partial moments ({} values)", v.len()));
+        let (&[d, n], rest) = v.split_first_chunk::<2>().ok_or_else(bad)?;
+        if d < 0.0 || d.fract() != 0.0 || d > crate::analysis::MAX_UNITS as f64 || n < 0.0 || n.fract() != 0.0 {
+            return Err(bad());
+        }
+        let d = d as usize;
+        if rest.len() != 3 * d + d * (d + 1) / 2 {
+            return Err(bad());
+        }
+        let mut m = Moments::new(d);
+        m.n = n as u64;
+        m.mean.copy_from_slice(&rest[..d]);
+        m.min.copy_from_slice(&rest[d..2 * d]);
+        m.max.copy_from_slice(&rest[2 * d..3 * d]);
+        let mut tri = &rest[3 * d..];
+        for i in 0..d {
+            let (row, next) = tri.split_at(d - i);
+            m.scatter[i * d + i..(i + 1) * d].copy_from_slice(row);
+            tri = next;
+        }
+        Ok(m)
+    }
+
     /// trace C, without forming C.
     pub fn total_variance(&self) -> f64 {
         if self.n < 2 {
@@ -186,6 +226,21 @@ mod tests {
             assert!((g - w).abs() < 1e-9, "{g} vs {w}");
         }
         assert_eq!(total.count(), n as u64);
+    }
+
+    #[test]
+    fn flat_round_trip_is_exact_and_bad_lengths_are_errors() {
+        let mut m = Moments::new(5);
+        let mut block: Vec<f64> = (0..35).map(|i| (i as f64 * 0.7).sin()).collect();
+        m.add_block(&mut block, 7);
+        let flat = m.to_flat();
+        // Only the upper triangle is meaningful, so compare what it carries.
+        let back = Moments::from_flat(&flat).unwrap();
+        assert_eq!(back.to_flat(), flat);
+        assert_eq!(back.covariance().unwrap(), m.covariance().unwrap());
+        assert!(Moments::from_flat(&flat[..flat.len() - 1]).is_err());
+        assert!(Moments::from_flat(&[]).is_err());
+        assert!(Moments::from_flat(&[-1.0, 0.0]).is_err());
     }
 
     #[test]

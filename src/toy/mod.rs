@@ -1,1 +1,355 @@
-//! The toy model of superposition (Elhage et al. 2022; METHODS.md, "Toy model").
+//! The toy model of superposition (Elhage et al. 2022; METHODS.md, "Toy model of
+//! superposition"), trained here so that the page can show when and how a small network packs
+//! more features than it has dimensions, next to the coding-theory prediction.
+//!
+//! n features xᵢ are 0 with probability S and U[0, 1) otherwise, weighted by importance
+//! Iᵢ = rⁱ; the model h = W x (W is m × n), x̂ = ReLU(Wᵀh + b) is trained on
+//! Σᵢ Iᵢ (xᵢ − x̂ᵢ)² (averaged over the batch) by AdamW ([`adamw`]) from a Xavier-normal W
+//! (std √(2/(n + m))) and b = 0, once per sparsity S of a sweep.
+//!
+//! - [`train_one`] trains one sparsity of the sweep with a seed derived from
+//!   (`settings.seed`, index), so the sweep can be split over workers and still give exactly
+//!   the numbers of [`train_all`] and of `eigenlens toy`, natively and in WebAssembly alike
+//!   (the random stream, [`rng`], is the same on every platform).
+//! - [`ToyRun`] holds what the page draws: loss curve, W, b, the Gram matrix WᵀW, feature
+//!   norms and dimensionalities, dimensions per feature against the prediction
+//!   [`predicted_dims_per_feature`], and α and PR of the hidden activations.
+//! - [`loss_and_grad`] exposes the hand-written backward pass for checking.
+
+pub mod adamw;
+pub mod metrics;
+pub mod model;
+pub mod rng;
+
+use crate::error::{Error, Result};
+use crate::stats::eigen::eigenvalues_desc;
+use crate::stats::Moments;
+use serde::{Deserialize, Serialize};
+
+pub use metrics::predicted_dims_per_feature;
+pub use model::{loss_and_grad, LossGrad};
+
+use adamw::AdamW;
+use model::{draw_input, hidden, sample_loss_grad, transpose, Scratch};
+use rng::{derive_seed, Rng};
+
+/// How often (in steps) `progress` is called at most; 100 steps of batch 1024 take a few
+/// milliseconds, so cancelling is prompt.
+pub const PROGRESS_EVERY: usize = 100;
+
+/// Points of the loss curve: about 100, one per `max(1, steps / 100)` steps.
+pub const CURVE_POINTS: usize = 100;
+
+/// Settings of a sweep. Every field has the default of METHODS.md, and JSON may omit any.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default)]
+pub struct ToySettings {
+    /// Number of features n (default 20).
+    pub n: usize,
+    /// Number of hidden units m (default 5).
+    pub m: usize,
+    /// r in the importance Iᵢ = rⁱ, i = 0 … n − 1 (default 0.7).
+    pub importance_decay: f64,
+    /// The sparsities S to train, each in [0, 1) (default [`default_sparsities`]`(20)`).
+    pub sparsities: Vec<f64>,
+    /// AdamW steps per sparsity (default 10 000).
+    pub steps: usize,
+    /// Samples per step (default 1024).
+    pub batch: usize,
+    /// Learning rate (default 1e-3).
+    pub lr: f64,
+    /// Decoupled weight decay λ of AdamW (PyTorch's default 0.01).
+    pub weight_decay: f64,
+    /// Seed of the sweep; run i is seeded from (seed, i) (default 1).
+    pub seed: u64,
+    /// Fresh samples for the hidden-activation spectrum and the final loss (default 8192).
+    pub eval_samples: usize,
+    /// H_e, bits per nonzero feature value in the coding-theory prediction (default 8).
+    pub entropy_bits: f64,
+}
+
+impl Default for ToySettings {
+    fn default() -> Self {
+        ToySettings {
+            n: 20,
+            m: 5,
+            importance_decay: 0.7,
+            sparsities: default_sparsities(20),
+            steps: 10_000,
+            batch: 1024,
+            lr: 1e-3,
+            weight_decay: 0.01,
+            seed: 1,
+            eval_samples: 8192,
+            entropy_bits: 8.0,
+        }
+    }
+}
+
+/// Upper limits that keep a sweep within a browser tab's memory (the Gram matrix is n × n).
+const MAX_N: usize = 2048;
+const MAX_M: usize = 1024;
+const MAX_BATCH: usize = 1 << 20;
+const MAX_EVAL: usize = 1 << 24;
+const MAX_SPARSITIES: usize = 10_000;
+
+impl ToySettings {
+    /// Checks every setting; the error names the one that is out of range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(Error::Setting(msg));
+        if self.n == 0 || self.n > MAX_N {
+            return bad(format!("n (features) must be 1 … {MAX_N}, got {}", self.n));
+        }
+        if self.m == 0 || self.m > MAX_M {
+            return bad(format!("m (hidden units) must be 1 … {MAX_M}, got {}", self.m));
+        }
+        if !(self.importance_decay.is_finite() && self.importance_decay > 0.0) {
+            return bad(format!("importance_decay (r) must be a finite number > 0, got {}", self.importance_decay));
+        }
+        if self.sparsities.is_empty() || self.sparsities.len() > MAX_SPARSITIES {
+            return bad(format!("sparsities: give 1 … {MAX_SPARSITIES} values, got {}", self.sparsities.len()));
+        }
+        if let Some(s) = self.sparsities.iter().find(|s| !(**s >= 0.0 && **s < 1.0)) {
+            return bad(format!("sparsity must be in [0, 1), got {s}"));
+        }
+        if self.steps == 0 {
+            return bad("steps must be at least 1".into());
+        }
+        if self.batch == 0 || self.batch > MAX_BATCH {
+            return bad(format!("batch must be 1 … {MAX_BATCH}, got {}", self.batch));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("lr (learning rate) must be a finite number > 0, got {}", self.lr));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0 && self.lr * self.weight_decay < 1.0) {
+            return bad(format!(
+                "weight_decay must be finite, ≥ 0 and below 1/lr, got {} (lr {})",
+                self.weight_decay, self.lr
+            ));
+        }
+        if self.eval_samples < 2 || self.eval_samples > MAX_EVAL {
+            return bad(format!("eval_samples must be 2 … {MAX_EVAL}, got {}", self.eval_samples));
+        }
+        if !(self.entropy_bits.is_finite() && self.entropy_bits > 0.0) {
+            return bad(format!("entropy_bits (H_e) must be a finite number > 0, got {}", self.entropy_bits));
+        }
+        Ok(())
+    }
+}
+
+/// `count` sparsities S = 1 − 20^(−s), s evenly spaced on [0, 1] (S from 0 to 0.95); one
+/// value gives [0]. Computed with [`rng::exp`]/[`rng::ln`] so that every platform gets the
+/// same bits.
+pub fn default_sparsities(count: usize) -> Vec<f64> {
+    let ln20 = rng::ln(20.0);
+    (0..count)
+        .map(|j| {
+            let s = if count > 1 { j as f64 / (count - 1) as f64 } else { 0.0 };
+            1.0 - rng::exp(-s * ln20)
+        })
+        .collect()
+}
+
+/// Importances Iᵢ = rⁱ, i = 0 … n − 1, by repeated multiplication.
+pub fn importances(n: usize, r: f64) -> Vec<f64> {
+    let mut v = Vec::with_capacity(n);
+    let mut p = 1.0;
+    for _ in 0..n {
+        v.push(p);
+        p *= r;
+    }
+    v
+}
+
+/// The training loss along the way. `values[0]` (at `steps[0]` = 0) is the loss of the first
+/// batch at initialisation; every later point is the mean batch loss over the steps since the
+/// previous point, `steps[k]` being the number of updates done at its end.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct LossCurve {
+    pub steps: Vec<usize>,
+    pub values: Vec<f64>,
+}
+
+/// One trained sparsity.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ToyRun {
+    /// Position in `settings.sparsities`.
+    pub index: usize,
+    /// S: the probability that a feature is 0.
+    pub sparsity: f64,
+    /// The seed this run was trained with (derived from the sweep's seed and `index`).
+    pub seed: u64,
+    pub n: usize,
+    pub m: usize,
+    pub loss_curve: LossCurve,
+    /// Mean loss of the trained model on `eval_samples` fresh samples.
+    pub final_loss: f64,
+    /// W, m × n row-major.
+    pub w: Vec<f64>,
+    /// b, n values.
+    pub b: Vec<f64>,
+    /// ‖Wᵢ‖ per feature.
+    pub feature_norms: Vec<f64>,
+    /// Dᵢ = ‖Wᵢ‖⁴ / Σⱼ (Wᵢ · Wⱼ)² per feature (0 where Wᵢ = 0).
+    pub feature_dimensionality: Vec<f64>,
+    /// m / ‖W‖_F².
+    pub dims_per_feature: f64,
+    /// (1 − S) + h_b(S)/H_e.
+    pub predicted_dims_per_feature: f64,
+    /// WᵀW, n × n row-major.
+    pub gram: Vec<f64>,
+    /// Eigenvalues of the covariance of h on the fresh samples, descending (m values).
+    pub hidden_eigenvalues: Vec<f64>,
+    /// α of the hidden spectrum by OLS over all its positive values ([`metrics::alpha_ols`]).
+    pub hidden_alpha: Option<f64>,
+    /// (Σλ)² / Σλ² of the hidden spectrum.
+    pub hidden_participation_ratio: f64,
+}
+
+/// A whole sweep: the settings and one run per sparsity, in order.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ToyReport {
+    pub settings: ToySettings,
+    pub runs: Vec<ToyRun>,
+}
+
+/// Salt of the evaluation stream, so that the fresh samples are not the training batches.
+const EVAL_SALT: u64 = 0xE7A1_5A3D_1E5F_0C0D;
+
+/// Trains sparsity `settings.sparsities[index]`. `progress(step, loss)` is called every
+/// [`PROGRESS_EVERY`] steps and at the last one, with the mean batch loss since the previous
+/// call; returning `false` stops the run with [`Error::Cancelled`].
+pub fn train_one(
+    settings: &ToySettings,
+    index: usize,
+    progress: &mut dyn FnMut(usize, f64) -> bool,
+) -> Result<ToyRun> {
+    settings.validate()?;
+    let sparsity = *settings.sparsities.get(index).ok_or_else(|| {
+        Error::Setting(format!("sparsity index {index} is out of range (there are {})", settings.sparsities.len()))
+    })?;
+    let (n, m) = (settings.n, settings.m);
+    let seed = derive_seed(settings.seed, index);
+    let importance = importances(n, settings.importance_decay);
+    let inv_density = 1.0 / (1.0 - sparsity);
+
+    // Parameters as one vector [W feature-major (n·m), b (n)], W ~ N(0, 2/(n + m)), b = 0.
+    let mut rng = Rng::new(seed);
+    let mut params = vec![0.0; n * m + n];
+    rng.fill_normal(&mut params[..n * m]);
+    let std = (2.0 / (n + m) as f64).sqrt();
+    params[..n * m].iter_mut().for_each(|w| *w *= std);
+
+    let mut adam = AdamW::new(params.len(), settings.lr, settings.weight_decay);
+    let mut grad = vec![0.0; params.len()];
+    let mut scratch = Scratch::new(n, m);
+    let curve_every = (settings.steps / CURVE_POINTS).max(1);
+    let mut curve = LossCurve::default();
+    let (mut window_sum, mut window_len) = (0.0, 0usize);
+    let (mut since_sum, mut since_len) = (0.0, 0usize);
+    let scale = 1.0 / settings.batch as f64;
+
+    for step in 0..settings.steps {
+        grad.fill(0.0);
+        let (wf, b) = params.split_at(n * m);
+        let mut loss = 0.0;
+        for _ in 0..settings.batch {
+            draw_input(&mut rng, sparsity, inv_density, &mut scratch);
+            loss += sample_loss_grad(wf, b, m, &importance, &mut scratch, Some(&mut grad));
+        }
+        loss *= scale;
+        grad.iter_mut().for_each(|g| *g *= scale);
+        adam.step(&mut params, &grad);
+
+        if step == 0 {
+            curve.steps.push(0);
+            curve.values.push(loss);
+        }
+        let done = step + 1;
+        window_sum += loss;
+        window_len += 1;
+        if done % curve_every == 0 || done == settings.steps {
+            curve.steps.push(done);
+            curve.values.push(window_sum / window_len as f64);
+            (window_sum, window_len) = (0.0, 0);
+        }
+        since_sum += loss;
+        since_len += 1;
+        if done % PROGRESS_EVERY == 0 || done == settings.steps {
+            if !progress(done, since_sum / since_len as f64) {
+                return Err(Error::Cancelled);
+            }
+            (since_sum, since_len) = (0.0, 0);
+        }
+    }
+
+    let (wf, b) = params.split_at(n * m);
+    let eval = evaluate(wf, b, m, &importance, sparsity, settings.eval_samples, seed ^ EVAL_SALT)?;
+    let gram = metrics::gram(wf, n, m);
+    Ok(ToyRun {
+        index,
+        sparsity,
+        seed,
+        n,
+        m,
+        loss_curve: curve,
+        final_loss: eval.loss,
+        w: transpose(wf, n, m),
+        b: b.to_vec(),
+        feature_norms: metrics::feature_norms(wf, n, m),
+        feature_dimensionality: metrics::feature_dimensionality(&gram, n),
+        dims_per_feature: metrics::dims_per_feature(wf, m),
+        predicted_dims_per_feature: predicted_dims_per_feature(sparsity, settings.entropy_bits),
+        gram,
+        hidden_alpha: metrics::alpha_ols(&eval.eigenvalues, settings.eval_samples as u64),
+        hidden_participation_ratio: metrics::participation_ratio(&eval.eigenvalues),
+        hidden_eigenvalues: eval.eigenvalues,
+    })
+}
+
+/// Trains every sparsity in order; `progress(index, step, loss)` as in [`train_one`].
+pub fn train_all(settings: &ToySettings, progress: &mut dyn FnMut(usize, usize, f64) -> bool) -> Result<ToyReport> {
+    settings.validate()?;
+    let runs = (0..settings.sparsities.len())
+        .map(|i| train_one(settings, i, &mut |step, loss| progress(i, step, loss)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ToyReport { settings: settings.clone(), runs })
+}
+
+struct Evaluation {
+    loss: f64,
+    eigenvalues: Vec<f64>,
+}
+
+/// Loss and hidden-activation spectrum of the trained model on `samples` fresh inputs.
+fn evaluate(
+    wf: &[f64],
+    b: &[f64],
+    m: usize,
+    importance: &[f64],
+    sparsity: f64,
+    samples: usize,
+    seed: u64,
+) -> Result<Evaluation> {
+    const BLOCK: usize = 1024;
+    let n = b.len();
+    let mut rng = Rng::new(seed);
+    let mut scratch = Scratch::new(n, m);
+    let mut moments = Moments::new(m);
+    let mut block = vec![0.0; BLOCK * m];
+    let mut loss = 0.0;
+    let inv_density = 1.0 / (1.0 - sparsity);
+    let mut left = samples;
+    while left > 0 {
+        let rows = left.min(BLOCK);
+        for r in 0..rows {
+            draw_input(&mut rng, sparsity, inv_density, &mut scratch);
+            loss += sample_loss_grad(wf, b, m, importance, &mut scratch, None);
+            hidden(wf, m, &scratch.x, &scratch.nz, &mut block[r * m..r * m + m]);
+        }
+        moments.add_block(&mut block, rows);
+        left -= rows;
+    }
+    let cov = moments.covariance()?;
+    Ok(Evaluation { loss: loss / samples as f64, eigenvalues: eigenvalues_desc(&cov, m) })
+}

@@ -60,7 +60,9 @@ test('a 2 GiB .npy: the page reads it in chunks under 512 MiB of wasm memory and
   assert.equal(alpha.toFixed(4), cli.alpha_fit.alpha.toFixed(4), 'page α = CLI α');
   const summary = await page.locator('#summary').textContent();
   assert.match(summary, /4,194,304 × 128/);
-  const wasmBytes = await page.evaluate(() => window.eigenlensStats.wasmBytes);
+  const { wasmBytes, workersUsed } = await page.evaluate(() => window.eigenlensStats);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(workersUsed, Math.min(cores, 4), 'one worker per core, each reading its own rows');
   assert.ok(wasmBytes > 0 && wasmBytes < 512 * 2 ** 20, `wasm memory ${wasmBytes} B`);
-  console.log(`# 2 GiB file: α page ${alpha} = CLI ${cli.alpha_fit.alpha}; worker wasm memory ${(wasmBytes / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`# 2 GiB file: α page ${alpha} = CLI ${cli.alpha_fit.alpha}; ${workersUsed} workers, largest wasm memory ${(wasmBytes / 2 ** 20).toFixed(1)} MiB`);
 });
