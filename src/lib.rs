@@ -15,12 +15,14 @@
 //! - [`matrix`]: a matrix held in memory, for analyses that need every row at once.
 //! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
 //! - [`error`]: every way input can be wrong, as typed errors.
+//! - [`kernels`]: the heavy kernels timed alone, for the benchmark.
 //!
 //! The browser binding lives in `wasm` (compiled for `wasm32` only) and the command line in
 //! `src/bin/eigenlens.rs`; both are thin.
 
 pub mod analysis;
 pub mod error;
+pub mod kernels;
 pub mod matrix;
 pub mod read;
 pub mod stats;

@@ -177,3 +177,10 @@ pub fn analyze_demo(alpha: f64, rows: usize, cols: usize, seed: u64, options: Js
 pub fn demo_npy(alpha: f64, rows: usize, cols: usize, seed: u64) -> Vec<u8> {
     synth::fourier_code(alpha, rows, cols, Some(seed)).to_npy_f32()
 }
+
+/// The heavy kernels timed alone on a random `n × d` matrix (the benchmark's wasm column).
+#[wasm_bindgen(js_name = benchKernels)]
+pub fn bench_kernels(n: usize, d: usize, seed: u64, vectors: bool) -> Result<JsValue, JsError> {
+    let clock = || js_sys::Date::now() / 1000.0;
+    to_js(&crate::kernels::time_kernels(n, d, seed, vectors, &clock))
+}

@@ -1,0 +1,58 @@
+//! The heavy kernels timed alone, for the benchmark: the covariance (streamed moments and
+//! their scatter), all eigenvalues, and eigenvalues with eigenvectors. The same code runs
+//! natively (`examples/kernels.rs`) and in wasm (`benchKernels`), each with its own clock.
+
+use crate::stats::eigen::{eigen_desc, eigenvalues_desc};
+use crate::stats::Moments;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+/// Seconds taken by each kernel on an `n × d` matrix, and the covariance's speed.
+#[derive(Debug, Clone, Serialize)]
+pub struct KernelTimings {
+    pub n: usize,
+    pub d: usize,
+    pub covariance_s: f64,
+    /// n·d² floating-point operations (the upper triangle's n·d(d+1)/2 multiply-adds) per second.
+    pub covariance_gflops: f64,
+    pub eigenvalues_s: f64,
+    /// None when not asked for (it is the slowest kernel at large D).
+    pub eigenvectors_s: Option<f64>,
+}
+
+/// Times the kernels on a random `n × d` matrix (uniform, seeded; made before the clock starts).
+/// `clock` returns seconds.
+pub fn time_kernels(n: usize, d: usize, seed: u64, vectors: bool, clock: &dyn Fn() -> f64) -> KernelTimings {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let block_rows = 4096;
+    let blocks: Vec<Vec<f64>> = (0..n.div_ceil(block_rows))
+        .map(|b| (0..(n - b * block_rows).min(block_rows) * d).map(|_| rng.random::<f64>() - 0.5).collect())
+        .collect();
+    let t = clock();
+    let mut moments = Moments::new(d);
+    for mut block in blocks {
+        let rows = block.len() / d.max(1);
+        moments.add_block(&mut block, rows);
+    }
+    let covariance = moments.covariance().unwrap_or_default();
+    let covariance_s = clock() - t;
+    let t = clock();
+    let values = eigenvalues_desc(&covariance, d);
+    let eigenvalues_s = clock() - t;
+    let eigenvectors_s = vectors.then(|| {
+        let t = clock();
+        let (v, _) = eigen_desc(&covariance, d);
+        let s = clock() - t;
+        debug_assert_eq!(v.len(), values.len());
+        s
+    });
+    KernelTimings {
+        n,
+        d,
+        covariance_s,
+        covariance_gflops: n as f64 * (d * d) as f64 / covariance_s / 1e9,
+        eigenvalues_s,
+        eigenvectors_s,
+    }
+}
