@@ -1,75 +1,87 @@
-// Benchmark (not a test): time to α for the same f32 .npy in the page (headless Chromium,
-// file chosen → α shown), the native CLI, and NumPy (np.load + np.cov + eigvalsh) with 1 and
-// 2 threads, in one run. Prints a table with ratios and writes bench/results.json.
+// Benchmark (not a test): time to α for the same f32 .npy files in the page (headless
+// Chromium, file chosen → α shown), the native CLI, and NumPy (np.load + np.cov + eigvalsh)
+// with 1 and 2 threads, in one run; then each kernel alone (covariance, eigenvalues,
+// eigenvectors) in wasm (Node's V8, as in Chromium), natively and in NumPy. Prints tables with
+// ratios and writes bench/results.json.
 //
-//   node bench/bench.mjs [--rows 20000] [--cols 1024]
+//   node bench/bench.mjs [--rows 50000] [--large] [--kernel-rows 20000] [--sizes 512,1024]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, statSync, readFileSync } from 'node:fs';
+import { writeFileSync, statSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { openPage, ROOT } from '../tests/e2e/browser.mjs';
+import { arg, flag, gaussianNpy, timeCli, timeNumpy, timePage, ROOT } from './lib.mjs';
+import { loadWasm } from '../tests/wasm/wasm.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const rows = arg('rows', 20000);
-const cols = arg('cols', 1024);
-const out = join(ROOT, 'bench', 'out');
-mkdirSync(out, { recursive: true });
-const file = join(out, `gauss_${rows}x${cols}.f32.npy`);
+const rows = arg('rows', 50000);
+const kernelRows = arg('kernel-rows', 20000);
+const sizesArg = process.argv.indexOf('--sizes');
+const sizes = sizesArg > 0 ? process.argv[sizesArg + 1].split(',').map(Number) : [512, 1024, 2048, ...(flag('large') ? [4096] : [])];
 
-if (!existsSync(file)) {
-  // A Gaussian code with λₙ ∝ n^-1.5 in the unit basis: cheap to make, realistic to analyse.
-  execFileSync('python3', ['-c', `
-import numpy as np
-rng = np.random.default_rng(0)
-x = rng.standard_normal((${rows}, ${cols}), dtype=np.float32) * (np.arange(1, ${cols} + 1) ** -0.75).astype(np.float32)
-np.save(${JSON.stringify(file)}, x)`]);
+const endToEnd = [];
+for (const cols of sizes) {
+  const file = gaussianNpy(rows, cols);
+  const [cli, cliReport] = timeCli(file);
+  const page = await timePage(file);
+  const [np1] = timeNumpy(file, 1);
+  const [np2] = timeNumpy(file, 2);
+  endToEnd.push({
+    rows, cols, bytes: statSync(file).size,
+    seconds: { page: page.seconds, cli, numpy_1_thread: np1, numpy_2_threads: np2 },
+    alpha: { page: page.alpha, cli: cliReport.alpha_fit.alpha },
+    page_longest_main_thread_task_ms: Math.max(0, ...page.longTasks),
+  });
 }
 
-const seconds = (f) => { const t = process.hrtime.bigint(); const r = f(); return [Number(process.hrtime.bigint() - t) / 1e9, r]; };
-
-function numpy(threads) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  const script = `
-import time, numpy as np
-t = time.perf_counter()
-x = np.load(${JSON.stringify(file)})
-c = np.cov(x, rowvar=False)
-lam = np.linalg.eigvalsh(c)[::-1]
-print(time.perf_counter() - t)`;
-  return Number(execFileSync('python3', ['-c', script], { env }).toString().trim());
+/** NumPy's kernels alone, on the same kind of random matrix. */
+function numpyKernels(n, d, threads) {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  return JSON.parse(execFileSync('python3', ['-c', `
+import json, time, numpy as np
+x = np.random.default_rng(1).random((${n}, ${d})) - 0.5
+t = time.perf_counter(); c = np.cov(x, rowvar=False); tc = time.perf_counter() - t
+t = time.perf_counter(); np.linalg.eigvalsh(c); te = time.perf_counter() - t
+t = time.perf_counter(); np.linalg.eigh(c); tv = time.perf_counter() - t
+print(json.dumps({"covariance_s": tc, "eigenvalues_s": te, "eigenvectors_s": tv}))`], { env }).toString());
 }
 
-const cli = join(ROOT, 'target', 'release', 'eigenlens');
-const [cliTime, cliJson] = seconds(() => JSON.parse(execFileSync(cli, ['analyze', file, '--json'], { maxBuffer: 1 << 28 }).toString()));
+const wasm = await loadWasm();
+const kernels = [];
+for (const d of sizes) {
+  const native = JSON.parse(execFileSync(join(ROOT, 'target', 'release', 'examples', 'kernels'),
+    ['--json', '--rows', String(kernelRows), String(d)]).toString());
+  kernels.push({
+    n: kernelRows, d,
+    wasm: wasm.benchKernels(kernelRows, d, 1n, true),
+    native: Array.isArray(native) ? native[0] : native,
+    numpy_1_thread: numpyKernels(kernelRows, d, 1),
+  });
+}
 
-const { page, close } = await openPage();
-await page.waitForSelector('#result[data-state="done"]', { timeout: 120_000 });
-const t0 = Date.now();
-await page.setInputFiles('#file', file);
-await page.waitForFunction((name) => document.querySelector('#result-name').textContent.includes(name),
-  file.split('/').pop(), { timeout: 600_000, polling: 50 });
-const pageTime = (Date.now() - t0) / 1000;
-const pageAlpha = Number(await page.locator('#alpha-value').textContent());
-await close();
-
-const np1 = numpy(1);
-const np2 = numpy(2);
-const wasm = readFileSync(join(ROOT, 'www', 'pkg', 'eigenlens_bg.wasm'));
+const wasmBytes = readFileSync(join(ROOT, 'www', 'pkg', 'eigenlens_bg.wasm'));
 const results = {
-  file: { rows, cols, bytes: statSync(file).size },
-  seconds: { page: pageTime, cli: cliTime, numpy_1_thread: np1, numpy_2_threads: np2 },
-  ratio_to_numpy_2_threads: { page: pageTime / np2, cli: cliTime / np2 },
-  ratio_to_numpy_1_thread: { page: pageTime / np1, cli: cliTime / np1 },
-  alpha: { page: pageAlpha, cli: cliJson.alpha_fit.alpha },
-  wasm_bytes: { raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length },
+  machine: { cores: (await import('node:os')).cpus().length },
+  end_to_end: endToEnd,
+  kernels,
+  wasm_bytes: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length },
 };
 writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2));
-console.log(`time to α, ${rows} × ${cols} f32 (${(results.file.bytes / 1e6).toFixed(1)} MB)`);
-console.log('| path | seconds | × NumPy 1 thread | × NumPy 2 threads |\n|---|---|---|---|');
-for (const [k, v] of Object.entries(results.seconds)) {
-  console.log(`| ${k} | ${v.toFixed(2)} | ${(v / np1).toFixed(2)} | ${(v / np2).toFixed(2)} |`);
+
+const f = (x, p = 2) => (x == null ? '–' : x.toFixed(p));
+console.log(`time to α, N = ${rows} f32 rows (seconds; ratio to NumPy with 2 threads)`);
+console.log('| D | page | CLI | NumPy 1 thread | NumPy 2 threads | page ÷ NumPy 2t | CLI ÷ NumPy 2t | α page = CLI | longest main-thread task |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of endToEnd) {
+  const s = r.seconds;
+  console.log(`| ${r.cols} | ${f(s.page)} | ${f(s.cli)} | ${f(s.numpy_1_thread)} | ${f(s.numpy_2_threads)} | ${f(s.page / s.numpy_2_threads)} | ${f(s.cli / s.numpy_2_threads)} | ${r.alpha.page.toFixed(4)} = ${r.alpha.cli.toFixed(4)} | ${r.page_longest_main_thread_task_ms.toFixed(0)} ms |`);
 }
-console.log(`α page ${pageAlpha}, CLI ${cliJson.alpha_fit.alpha.toFixed(4)}; wasm ${results.wasm_bytes.raw} B raw, ${results.wasm_bytes.gzip} B gzip`);
+console.log(`\nkernels alone, N = ${kernelRows} (seconds; covariance GFLOP/s = N·D²/s; ratio to NumPy 1 thread)`);
+console.log('| D | kernel | wasm | native | NumPy 1 thread | wasm ÷ NumPy | native ÷ NumPy |');
+console.log('|---|---|---|---|---|---|---|');
+for (const k of kernels) {
+  for (const [name, key] of [['covariance', 'covariance_s'], ['eigenvalues', 'eigenvalues_s'], ['eigenvectors', 'eigenvectors_s']]) {
+    const [w, n, p] = [k.wasm[key], k.native[key], k.numpy_1_thread[key]];
+    const extra = name === 'covariance' ? ` (${f(k.wasm.covariance_gflops, 1)} / ${f(k.native.covariance_gflops, 1)} GFLOP/s)` : '';
+    console.log(`| ${k.d} | ${name}${extra} | ${f(w)} | ${f(n)} | ${f(p)} | ${f(w / p)} | ${f(n / p)} |`);
+  }
+}
+console.log(`\nwasm ${results.wasm_bytes.raw} B raw, ${results.wasm_bytes.gzip} B gzip`);

@@ -6,4 +6,4 @@ bash scripts/setup.sh --browser
 bash scripts/build-wasm.sh
 npx vite build --logLevel warn
 cargo test --release
-node --test tests/e2e/
+node --test tests/wasm/ tests/e2e/
