@@ -73,3 +73,17 @@ fn a_row_range_in_text_reads_exactly_those_rows() {
         assert_eq!(got.eigenvalues, want.eigenvalues, "rows {from}:{to}");
     }
 }
+
+/// The Embedding Projector pairs a tensors TSV (numbers only) with a metadata TSV (labels);
+/// loading the metadata file by mistake says so instead of only naming a bad cell.
+#[test]
+fn an_embedding_projector_metadata_file_is_named_as_labels() {
+    let tensors = b"0.1\t0.2\t0.3\n0.4\t0.5\t0.7\n0.2\t0.9\t0.1\n".to_vec();
+    assert_eq!(analyze_bytes("tensors.tsv", tensors).unwrap().n_rows, 3);
+    let metadata = b"word\tfrequency_class\ncat\tcommon\ndog\tcommon\n".to_vec();
+    assert_eq!(
+        analyze_bytes("metadata.tsv", metadata).unwrap_err().to_string(),
+        "line 2, column 1: 'cat' is not a number; this file holds labels, not activations (an Embedding \
+         Projector metadata file?): choose the tensors file, whose rows are all numbers"
+    );
+}

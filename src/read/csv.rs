@@ -42,6 +42,22 @@ const CHUNK: usize = 1 << 20;
 /// A single line longer than this is not a table row (a binary file, or a missing newline).
 const MAX_LINE: usize = 64 << 20;
 
+/// A header followed by a row that is not numbers either is a table of labels: most likely the
+/// Embedding Projector's metadata file, which goes beside the tensors file and is not read.
+fn labels_hint(e: crate::error::Error) -> crate::error::Error {
+    match e {
+        crate::error::Error::Format(FormatError::Text { line, column, detail }) => text_error(
+            line,
+            column,
+            &format!(
+                "{detail}; this file holds labels, not activations (an Embedding Projector \
+                 metadata file?): choose the tensors file, whose rows are all numbers"
+            ),
+        ),
+        other => other,
+    }
+}
+
 /// Rows of a delimited text file.
 pub struct CsvRows<S: Source> {
     source: S,
@@ -86,7 +102,7 @@ impl<S: Source> CsvRows<S> {
                 return Err(text_error(0, None, "the file has a header row but no data rows"));
             };
             r.cols = r.delimiter.split(&line).count();
-            r.first_row = Some(r.parse(&line)?);
+            r.first_row = Some(r.parse(&line).map_err(labels_hint)?);
         } else {
             r.cols = cells.len();
             r.first_row = Some(r.parse(&first)?);
