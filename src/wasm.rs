@@ -184,3 +184,31 @@ pub fn bench_kernels(n: usize, d: usize, seed: u64, vectors: bool) -> Result<JsV
     let clock = || js_sys::Date::now() / 1000.0;
     to_js(&crate::kernels::time_kernels(n, d, seed, vectors, &clock))
 }
+
+/// Trains the toy model of superposition at sparsity `settings.sparsities[index]` (seeded by
+/// index, so runs split over workers equal the CLI's). `progress(step, loss)`.
+#[wasm_bindgen(js_name = trainToy)]
+pub fn train_toy(settings: JsValue, index: usize, progress: Function) -> Result<JsValue, JsError> {
+    let settings: crate::toy::ToySettings =
+        serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("invalid toy settings: {e}")))?;
+    let mut on_step = |step: usize, loss: f64| {
+        progress.call2(&JsValue::NULL, &(step as f64).into(), &loss.into()).is_ok()
+    };
+    let run = crate::toy::train_one(&settings, index, &mut on_step).map_err(js_err)?;
+    // Through JSON text: the run's derived 64-bit seed does not fit a JS number exactly, and
+    // the page shows it only as a label.
+    let json = serde_json::to_string(&run).map_err(|e| JsError::new(&e.to_string()))?;
+    js_sys::JSON::parse(&json).map_err(|_| JsError::new("the toy run could not be passed to JavaScript"))
+}
+
+/// Complete toy settings from the page's controls: missing fields take METHODS.md's defaults
+/// and the sparsity grid is the default one with `count` values (the CLI's `--sparsities`),
+/// computed here so that the page's sparsities are bit-for-bit the CLI's.
+#[wasm_bindgen(js_name = toySettings)]
+pub fn toy_settings(settings: JsValue, count: usize) -> Result<JsValue, JsError> {
+    let mut settings: crate::toy::ToySettings =
+        serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("invalid toy settings: {e}")))?;
+    settings.sparsities = crate::toy::default_sparsities(count);
+    settings.validate().map_err(js_err)?;
+    to_js(&settings)
+}

@@ -98,3 +98,23 @@ async function analyze(message, onProgress) {
   const report = await post(0, { type: 'merge', parts, fit: options?.fit }, null, parts.map((p) => p.buffer));
   return { ...report, source: split.info };
 }
+
+/**
+ * Trains the toy model at every sparsity of `settings`, the runs shared out over the pool
+ * (each run is seeded by its index, so the split does not change any number). `onRun(run)`
+ * hears each finished run; `onProgress({index, step, loss})` hears training steps.
+ */
+export async function trainToy(settings, { onRun, onProgress } = {}) {
+  const count = settings.sparsities.length;
+  const runs = new Array(count);
+  let next = 0;
+  const lane = async (w) => {
+    while (next < count) {
+      const index = next++;
+      runs[index] = await post(w, { type: 'toy', settings, index }, (p) => onProgress?.({ index, ...p }));
+      onRun?.(runs[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(poolSize(), count) }, (_, w) => lane(w)));
+  return { settings, runs };
+}

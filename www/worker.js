@@ -1,6 +1,8 @@
 // The analysis worker: one wasm instance, reading the user's File in chunks with
 // FileReaderSync (File.slice is lazy), so the page never freezes and the file is never copied whole.
-import init, { analyzeFile, analyzeDemo, listArrays, refit, accumulatePart, reportFromParts } from './pkg/eigenlens.js';
+import init, {
+  analyzeFile, analyzeDemo, listArrays, refit, accumulatePart, reportFromParts, trainToy, toySettings,
+} from './pkg/eigenlens.js';
 
 const ready = init();
 let wasm;
@@ -43,6 +45,21 @@ const handlers = {
   },
   merge({ parts, fit }) {
     return reportFromParts(parts, fit);
+  },
+  // One sparsity of the toy model; progress is (step, loss), at most every 50 ms.
+  toy({ id, settings, index }) {
+    let last = 0;
+    return trainToy(settings, index, (step, loss) => {
+      const now = performance.now();
+      if (now - last > 50 || step >= settings.steps) {
+        last = now;
+        postMessage({ id, type: 'progress', step, loss, wasmBytes: wasmBytes() });
+      }
+      return true;
+    });
+  },
+  toySettings({ settings, count }) {
+    return toySettings(settings, count);
   },
   demo({ alpha, rows, cols, seed, options }) {
     return analyzeDemo(alpha, rows, cols, BigInt(seed), options);
