@@ -69,7 +69,7 @@ pub fn accumulate(
 
 /// Checks a block for NaN/±Inf. With `drop`, compacts the finite rows to the front and
 /// returns their count; otherwise fails at the first one, naming its row and column.
-fn keep_finite_rows(block: &mut [f64], n: usize, d: usize, first_row: u64, drop: bool) -> Result<usize> {
+pub(crate) fn keep_finite_rows(block: &mut [f64], n: usize, d: usize, first_row: u64, drop: bool) -> Result<usize> {
     let mut kept = 0;
     for i in 0..n {
         let row = &block[i * d..(i + 1) * d];

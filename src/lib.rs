@@ -11,6 +11,7 @@
 //! - [`read`]: streaming readers, from bytes to blocks of rows.
 //! - [`stats`]: moments, eigenvalues, spectrum figures, the power-law fit.
 //! - [`analysis`]: the pipeline from rows to a [`analysis::Report`].
+//! - [`crossval`]: cross-validated PCA from two repeats (signal against noise variance).
 //! - [`synth`]: synthetic codes of known α.
 //! - [`matrix`]: a matrix held in memory, for analyses that need every row at once.
 //! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
@@ -21,6 +22,7 @@
 //! `src/bin/eigenlens.rs`; both are thin.
 
 pub mod analysis;
+pub mod crossval;
 pub mod error;
 pub mod kernels;
 pub mod matrix;

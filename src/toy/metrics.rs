@@ -12,13 +12,7 @@ pub fn feature_norms(wf: &[f64], n: usize, m: usize) -> Vec<f64> {
 /// The Gram matrix WᵀW (n × n row-major): entry (i, j) = Wᵢ · Wⱼ.
 pub fn gram(wf: &[f64], n: usize, m: usize) -> Vec<f64> {
     let mut g = vec![0.0; n * n];
-    for i in 0..n {
-        for j in i..n {
-            let v = dot(&wf[i * m..i * m + m], &wf[j * m..j * m + m]);
-            g[i * n + j] = v;
-            g[j * n + i] = v;
-        }
-    }
+    super::model::fill_gram(wf, n, m, &mut g);
     g
 }
 

@@ -30,7 +30,7 @@ pub use metrics::predicted_dims_per_feature;
 pub use model::{loss_and_grad, LossGrad};
 
 use adamw::AdamW;
-use model::{draw_input, hidden, sample_loss_grad, transpose, Scratch};
+use model::{draw_input, fill_gram, sample_loss_grad, train_batch, transpose, with_const_m, Params, Scratch};
 use rng::{derive_seed, Rng};
 
 /// How often (in steps) `progress` is called at most; 100 steps of batch 1024 take a few
@@ -231,14 +231,13 @@ pub fn train_one(
     let (n, m) = (settings.n, settings.m);
     let seed = derive_seed(settings.seed, index);
     let importance = importances(n, settings.importance_decay);
-    let inv_density = 1.0 / (1.0 - sparsity);
 
     // Parameters as one vector [W feature-major (n·m), b (n)], W ~ N(0, 2/(n + m)), b = 0.
     let mut rng = Rng::new(seed);
     let mut params = vec![0.0; n * m + n];
     rng.fill_normal(&mut params[..n * m]);
-    let std = (2.0 / (n + m) as f64).sqrt();
-    params[..n * m].iter_mut().for_each(|w| *w *= std);
+    let init_std = (2.0 / (n + m) as f64).sqrt();
+    params[..n * m].iter_mut().for_each(|w| *w *= init_std);
 
     let mut adam = AdamW::new(params.len(), settings.lr, settings.weight_decay);
     let mut grad = vec![0.0; params.len()];
@@ -249,15 +248,14 @@ pub fn train_one(
     let (mut since_sum, mut since_len) = (0.0, 0usize);
     let scale = 1.0 / settings.batch as f64;
 
+    let mut gram = vec![0.0; n * n];
     for step in 0..settings.steps {
         grad.fill(0.0);
         let (wf, b) = params.split_at(n * m);
-        let mut loss = 0.0;
-        for _ in 0..settings.batch {
-            draw_input(&mut rng, sparsity, inv_density, &mut scratch);
-            loss += sample_loss_grad(wf, b, m, &importance, &mut scratch, Some(&mut grad));
-        }
-        loss *= scale;
+        fill_gram(wf, n, m, &mut gram);
+        let p = Params { wf, b, gram: &gram, m, importance: &importance };
+        let (r, s, g) = (&mut rng, &mut scratch, &mut grad[..]);
+        let loss = scale * with_const_m!(m, train_batch(&p, r, sparsity, settings.batch, s, g));
         grad.iter_mut().for_each(|g| *g *= scale);
         adam.step(&mut params, &grad);
 
@@ -337,6 +335,9 @@ fn evaluate(
     let mut scratch = Scratch::new(n, m);
     let mut moments = Moments::new(m);
     let mut block = vec![0.0; BLOCK * m];
+    let mut gram = vec![0.0; n * n];
+    fill_gram(wf, n, m, &mut gram);
+    let p = Params { wf, b, gram: &gram, m, importance };
     let mut loss = 0.0;
     let inv_density = 1.0 / (1.0 - sparsity);
     let mut left = samples;
@@ -344,8 +345,8 @@ fn evaluate(
         let rows = left.min(BLOCK);
         for r in 0..rows {
             draw_input(&mut rng, sparsity, inv_density, &mut scratch);
-            loss += sample_loss_grad(wf, b, m, importance, &mut scratch, None);
-            hidden(wf, m, &scratch.x, &scratch.nz, &mut block[r * m..r * m + m]);
+            loss += sample_loss_grad::<0, false>(&p, &mut scratch, &mut []);
+            block[r * m..r * m + m].copy_from_slice(&scratch.h);
         }
         moments.add_block(&mut block, rows);
         left -= rows;

@@ -51,10 +51,11 @@ impl Rng {
         result
     }
 
-    /// Uniform on [0, 1) with 53 random bits.
+    /// Uniform on [0, 1) with 52 random bits: the top bits as the mantissa of a number in
+    /// [1, 2), minus 1 (cheaper than an integer-to-float conversion, and exact).
     #[inline(always)]
     pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        f64::from_bits(0x3ff0_0000_0000_0000 | (self.next_u64() >> 12)) - 1.0
     }
 
     /// Fills `out` with independent standard normals (Marsaglia's polar method, in pairs).
@@ -124,10 +125,11 @@ pub fn exp(x: f64) -> f64 {
     if x < -745.2 {
         return 0.0;
     }
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    // ln 2 split as in fdlibm: LN2_HI has its low 32 bits zero, so k·LN2_HI is exact.
+    let ln2_hi = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    let ln2_lo = f64::from_bits(0x3dea_39ef_3579_3c76);
     let k = (x * std::f64::consts::LOG2_E).round();
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let r = (x - k * ln2_hi) - k * ln2_lo;
     // |r| ≤ 0.347: terms through r¹⁸/18! leave < 1e-20.
     let mut sum = 1.0;
     for j in (1..=18).rev() {

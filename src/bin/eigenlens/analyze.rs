@@ -2,23 +2,13 @@
 
 use crate::args::{open_matrix_file, parse_rows, print_json, split_key, Args, Failure};
 use eigenlens::analysis::{self, Options, Report};
-use eigenlens::stats::{Estimator, FitRequest, RangePreset};
 
 pub fn cmd_analyze(args: &[String]) -> Result<(), Failure> {
     let args = Args::parse(args, &["json", "drop-nonfinite"])?;
     let [spec] = args.positional.as_slice() else {
         return Err(Failure::Usage("analyze takes exactly one FILE".into()));
     };
-    let mut fit = FitRequest::default();
-    if let Some(preset) = args.value::<String>("preset")? {
-        let preset: RangePreset = preset.parse().map_err(Failure::Usage)?;
-        (fit.lo, fit.hi) = preset.bounds();
-    }
-    if let Some(e) = args.value::<String>("estimator")? {
-        fit.estimator = e.parse::<Estimator>().map_err(Failure::Usage)?;
-    }
-    fit.lo = args.value("lo")?.unwrap_or(fit.lo);
-    fit.hi = args.value("hi")?.unwrap_or(fit.hi);
+    let fit = crate::cvpca::fit_request(&args)?;
     let rows = args.value::<String>("rows")?.map(|r| parse_rows(&r)).transpose()?;
     let options = Options { fit, drop_nonfinite: args.has("drop-nonfinite") };
 

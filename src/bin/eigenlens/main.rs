@@ -10,6 +10,7 @@
 
 mod analyze;
 mod args;
+mod cvpca;
 mod list;
 mod synth;
 mod toy;
@@ -21,6 +22,10 @@ const USAGE: &str = "usage:
   eigenlens analyze FILE[:KEY] [--estimator stringer|ols] [--preset stringer|alpha-req]
                     [--lo N] [--hi N] [--rows A:B] [--drop-nonfinite] [--json]
   eigenlens list FILE [--json]        (the arrays in a .npz, .safetensors or .npy file)
+  eigenlens cvpca A B [--shuffles K] [--seed S] [--estimator E] [--lo N] [--hi N] [--json]
+                                      (cross-validated PCA of two repeats of the same inputs)
+  eigenlens toy [--n 20] [--m 5] [--decay 0.7] [--sparsities 20 | --sparsity 0.9,0.99]
+                [--steps 10000] [--batch 1024] [--seed 1] [--entropy-bits 8] [--json]
   eigenlens synth fourier|gaussian --alpha A --rows N --cols D [--seed S] --out FILE.npy";
 
 fn main() -> ExitCode {
@@ -29,6 +34,7 @@ fn main() -> ExitCode {
         Some("analyze") => analyze::cmd_analyze(&args[1..]),
         Some("synth") => synth::cmd_synth(&args[1..]),
         Some("list") => list::cmd_list(&args[1..]),
+        Some("cvpca") => cvpca::cmd_cvpca(&args[1..]),
         Some("toy") => toy::cmd_toy(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
