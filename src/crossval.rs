@@ -16,8 +16,7 @@ use crate::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use crate::read::{Progress, RowBlocks, SliceRows};
 use crate::stats::eigen::eigen_desc;
 use crate::stats::{fit_alpha, AlphaFit, FitRequest, Moments, SpectrumSummary};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
 /// What to compute beyond the plain cvPCA spectrum.
@@ -78,12 +77,12 @@ pub fn cvpca_in_memory(a: &Matrix, b: &Matrix, settings: &CvpcaSettings) -> Resu
     check_shapes((a.rows as u64, a.cols), (b.rows as u64, b.cols))?;
     let mut shuffled = None;
     if settings.shuffles > 0 {
-        let mut rng = SmallRng::seed_from_u64(settings.seed);
+        let mut rng = Rng::new(settings.seed);
         let mut mean = vec![0.0; a.cols];
         let (mut a2, mut b2) = (a.clone(), b.clone());
         for _ in 0..settings.shuffles {
             for i in 0..a.rows {
-                let swap = rng.random::<bool>();
+                let swap = rng.coin();
                 let (from_a, from_b) = if swap { (b.row(i), a.row(i)) } else { (a.row(i), b.row(i)) };
                 a2.data[i * a.cols..(i + 1) * a.cols].copy_from_slice(from_a);
                 b2.data[i * a.cols..(i + 1) * a.cols].copy_from_slice(from_b);

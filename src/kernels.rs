@@ -4,8 +4,7 @@
 
 use crate::stats::eigen::{eigen_desc, eigenvalues_desc};
 use crate::stats::Moments;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use crate::rng::Rng;
 use serde::Serialize;
 
 /// Seconds taken by each kernel on an `n × d` matrix, and the covariance's speed.
@@ -24,10 +23,10 @@ pub struct KernelTimings {
 /// Times the kernels on a random `n × d` matrix (uniform, seeded; made before the clock starts).
 /// `clock` returns seconds.
 pub fn time_kernels(n: usize, d: usize, seed: u64, vectors: bool, clock: &dyn Fn() -> f64) -> KernelTimings {
-    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut rng = Rng::new(seed);
     let block_rows = 4096;
     let blocks: Vec<Vec<f64>> = (0..n.div_ceil(block_rows))
-        .map(|b| (0..(n - b * block_rows).min(block_rows) * d).map(|_| rng.random::<f64>() - 0.5).collect())
+        .map(|b| (0..(n - b * block_rows).min(block_rows) * d).map(|_| rng.uniform() - 0.5).collect())
         .collect();
     let t = clock();
     let mut moments = Moments::new(d);

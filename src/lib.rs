@@ -13,6 +13,7 @@
 //! - [`analysis`]: the pipeline from rows to a [`analysis::Report`].
 //! - [`crossval`]: cross-validated PCA from two repeats (signal against noise variance).
 //! - [`synth`]: synthetic codes of known α.
+//! - [`rng`]: a seeded random stream that is the same natively and in wasm.
 //! - [`matrix`]: a matrix held in memory, for analyses that need every row at once.
 //! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
 //! - [`error`]: every way input can be wrong, as typed errors.
@@ -27,6 +28,7 @@ pub mod error;
 pub mod kernels;
 pub mod matrix;
 pub mod read;
+pub mod rng;
 pub mod stats;
 pub mod synth;
 pub mod toy;

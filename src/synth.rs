@@ -2,16 +2,16 @@
 //! (METHODS.md, "Synthetic codes").
 
 use nalgebra::DMatrix;
-use rand::rngs::SmallRng;
-use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
+use crate::rng::Rng;
 
 pub use crate::matrix::Matrix;
 
 /// A random orthogonal `d × d` matrix (QR of a Gaussian matrix, signs fixed so the draw is
 /// uniform over the orthogonal group).
-pub fn random_orthogonal(d: usize, rng: &mut SmallRng) -> DMatrix<f64> {
-    let g = DMatrix::from_fn(d, d, |_, _| StandardNormal.sample(rng));
+pub fn random_orthogonal(d: usize, rng: &mut Rng) -> DMatrix<f64> {
+    let mut values = vec![0.0; d * d];
+    rng.fill_normal(&mut values);
+    let g = DMatrix::from_vec(d, d, values);
     let qr = g.qr();
     let (mut q, r) = (qr.q(), qr.r());
     for j in 0..d {
@@ -40,7 +40,7 @@ pub fn fourier_code(alpha: f64, n: usize, d: usize, mix_seed: Option<u64>) -> Ma
     }
     let mut m = Matrix { rows: n, cols: d, data };
     if let Some(seed) = mix_seed {
-        let q = random_orthogonal(d, &mut SmallRng::seed_from_u64(seed));
+        let q = random_orthogonal(d, &mut Rng::new(seed));
         m = rotate(&m, &q);
     }
     m
@@ -48,13 +48,13 @@ pub fn fourier_code(alpha: f64, n: usize, d: usize, mix_seed: Option<u64>) -> Ma
 
 /// Gaussian code: rows drawn from N(0, Σ), Σ with eigenvalues n^(−α) in a random basis.
 pub fn gaussian_code(alpha: f64, n: usize, d: usize, seed: u64) -> Matrix {
-    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut rng = Rng::new(seed);
     let q = random_orthogonal(d, &mut rng);
     let scales: Vec<f64> = (1..=d).map(|k| (k as f64).powf(-alpha / 2.0)).collect();
     let mut z = Matrix { rows: n, cols: d, data: vec![0.0; n * d] };
+    rng.fill_normal(&mut z.data);
     for (i, v) in z.data.iter_mut().enumerate() {
-        let g: f64 = StandardNormal.sample(&mut rng);
-        *v = g * scales[i % d];
+        *v *= scales[i % d];
     }
     rotate(&z, &q)
 }

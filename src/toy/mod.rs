@@ -19,7 +19,7 @@
 pub mod adamw;
 pub mod metrics;
 pub mod model;
-pub mod rng;
+
 
 use crate::error::{Error, Result};
 use crate::stats::eigen::eigenvalues_desc;
@@ -31,7 +31,7 @@ pub use model::{loss_and_grad, LossGrad};
 
 use adamw::AdamW;
 use model::{draw_input, fill_gram, sample_loss_grad, train_batch, transpose, with_const_m, Params, Scratch};
-use rng::{derive_seed, Rng};
+use crate::rng::{self, derive_seed, Rng};
 
 /// How often (in steps) `progress` is called at most; 100 steps of batch 1024 take a few
 /// milliseconds, so cancelling is prompt.

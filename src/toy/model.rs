@@ -10,7 +10,7 @@
 //! Inside, W is held feature-major (`wf[i·m + k]` = W[k, i], column Wᵢ contiguous); the public
 //! API speaks of W as m × n row-major.
 
-use super::rng::Rng;
+use crate::rng::Rng;
 use crate::error::{Error, Result};
 
 /// Per-sample working memory, allocated once per run.

@@ -1,7 +1,9 @@
-//! A random stream that gives the same numbers on every platform.
+//! A seeded random stream that gives the same numbers on every platform, so that the page
+//! (wasm32) reproduces the command line: toy-model training, random projections, shuffles,
+//! synthetic codes.
 //!
 //! `rand::rngs::SmallRng` is xoshiro256++ on 64-bit targets but xoshiro128++ on 32-bit ones
-//! (wasm32), so a browser run would not reproduce the command line. The toy model therefore
+//! (wasm32), so a browser run would not reproduce the command line. eigenlens therefore
 //! carries its own xoshiro256++ (Blackman & Vigna 2019) seeded through SplitMix64, and draws its
 //! normals by Marsaglia's polar method with a logarithm written here from `+ − × ÷` alone:
 //! libm's `ln`/`exp` may differ in the last bit between platforms, IEEE arithmetic and `sqrt`
@@ -56,6 +58,36 @@ impl Rng {
     #[inline(always)]
     pub fn uniform(&mut self) -> f64 {
         f64::from_bits(0x3ff0_0000_0000_0000 | (self.next_u64() >> 12)) - 1.0
+    }
+
+    /// Uniform on 0..n (Lemire's multiply-shift; the bias is below n/2⁶⁴). n must be > 0.
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+
+    /// A fair coin.
+    pub fn coin(&mut self) -> bool {
+        self.next_u64() >> 63 == 1
+    }
+
+    /// Shuffles `items` uniformly (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+
+    /// A unit vector uniform on the sphere in `d` dimensions (normalised Gaussian).
+    pub fn unit_vector(&mut self, d: usize) -> Vec<f64> {
+        let mut v = vec![0.0; d];
+        loop {
+            self.fill_normal(&mut v);
+            let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                v.iter_mut().for_each(|x| *x /= norm);
+                return v;
+            }
+        }
     }
 
     /// Fills `out` with independent standard normals (Marsaglia's polar method, in pairs).
