@@ -38,7 +38,7 @@ export default {
     target: 'es2022',
     assetsInlineLimit: 0,
     rollupOptions: {
-      input: { index: 'index.html', embed: 'embed.html', eigenlens: 'www/eigenlens.js' },
+      input: { index: 'index.html', embed: 'embed.html', toy: 'toy.html', eigenlens: 'www/eigenlens.js' },
       output: {
         entryFileNames: (chunk) => (chunk.name === 'eigenlens' ? 'eigenlens.js' : 'assets/[name]-[hash].js'),
       },

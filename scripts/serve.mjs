@@ -11,12 +11,16 @@ const TYPES = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.npy': 'application/octet-stream',
 };
 
-/** Serves `root` on `port` (0 = any free port); resolves to the http.Server once listening. */
-export function serve(root, port = 0, host = '127.0.0.1') {
+/** Serves `root` on `port` (0 = any free port); resolves to the http.Server once listening.
+ *  `prefix` mounts it at a sub-path (e.g. '/blog/post/', as on a static host); anything outside is 404. */
+export function serve(root, port = 0, host = '127.0.0.1', { prefix = '/' } = {}) {
   const base = resolve(root);
+  const mount = `/${prefix.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      if (!path.startsWith(mount)) throw new Error('outside the mount point');
+      path = `/${path.slice(mount.length)}`;
       let file = normalize(join(base, path));
       if (!file.startsWith(base)) throw new Error('outside root');
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');

@@ -1,12 +1,16 @@
-// Page logic: hand files to the worker, show progress, draw the result, refit on demand.
-import { spectrumPlot, cumulativePlot } from './plots.js';
+// Page logic: hand files to the worker, show progress, draw the result, refit on demand;
+// exports of every figure and result, and the settings (never the data) in the URL hash.
+import { spectrumPlot, cumulativePlot, figureSize } from './plots.js';
 import { run, cancel, stats } from './engine.js';
+import { readHash, writeHash } from './hash.js';
+import { toolbar, figureExports, reportExports, embedCode, copyText, stem } from './export.js';
 
 const $ = (id) => document.getElementById(id);
 const PRESETS = { stringer: [11, 500], 'alpha-req': [4, 100] };
 const DEMO = { alpha: 2, rows: 2048, cols: 512, seed: 1 };
 
 let current = null; // the report on screen
+let currentFile = null; // {name, key} of the file on screen; null for the demo
 
 function fitRequest() {
   return { estimator: $('estimator').value, lo: Number($('lo').value), hi: Number($('hi').value) };
@@ -67,12 +71,91 @@ async function analyze(file) {
   try {
     const options = { fit: fitRequest(), drop_nonfinite: $('drop-nonfinite').checked, rows: rowRange() };
     const report = await run({ type: 'analyze', file, key, options }, onProgress);
+    currentFile = { name: file.name, key };
     show(report);
   } catch (e) {
     showError(e.message === 'cancelled' ? `Cancelled reading ${file.name}.` : `Could not analyse ${file.name}: ${e.message}`);
   } finally {
     $('progress').hidden = true;
   }
+}
+
+/** The two figures, as wide as their column allows (phones) up to 460 px. */
+function drawPlots() {
+  if (!current) return;
+  $('spectrum-plot').replaceChildren(spectrumPlot(current, figureSize($('spectrum-plot').clientWidth)));
+  $('cumulative-plot').replaceChildren(cumulativePlot(current, figureSize($('cumulative-plot').clientWidth)));
+}
+
+/** Where the custom elements live: dist/eigenlens.js next to this page (www/ in development). */
+const elementsUrl = () => new URL(import.meta.env?.DEV ? 'www/eigenlens.js' : 'eigenlens.js', document.baseURI).href;
+
+/** The markup that shows this file with these settings in a blog post (the file sits next to the post). */
+function embedMarkup() {
+  const fit = fitRequest();
+  const rows = rowRange();
+  return embedCode(elementsUrl(), 'eigenlens-spectrum', {
+    src: currentFile?.name ?? 'YOUR_LAYER.npy', key: currentFile?.key,
+    rows: rows ? `${rows[0]}:${rows[1] === Number.MAX_SAFE_INTEGER ? '' : rows[1]}` : null,
+    'drop-nonfinite': $('drop-nonfinite').checked,
+    estimator: fit.estimator, lo: fit.lo, hi: fit.hi,
+  });
+}
+
+const exportName = () => stem(currentFile?.name ?? 'eigenlens-demo');
+
+function addExports() {
+  const svgOf = (id) => () => $(id).querySelector('svg');
+  $('spectrum-plot').after(toolbar(figureExports(svgOf('spectrum-plot'), () => `${exportName()}.spectrum`, 'spectrum'), { label: 'Export the spectrum' }));
+  $('cumulative-plot').after(toolbar(figureExports(svgOf('cumulative-plot'), () => `${exportName()}.cumulative`, 'cumulative variance'), { label: 'Export the cumulative variance' }));
+  $('result-exports').append(toolbar([
+    ...reportExports(() => current, exportName),
+    { name: 'embed', label: 'Copy embed code', aria: 'Copy the HTML that embeds this spectrum in a web page with these settings', action: async () => {
+      const code = embedMarkup();
+      const box = $('embed-code');
+      box.value = code;
+      box.hidden = false;
+      const copied = await copyText(code);
+      if (!copied) { box.focus(); box.select(); }
+      return copied ? 'Embed code copied; put the file next to your post.' : 'Select the code below and copy it.';
+    } },
+  ], { label: 'Export the results' }));
+}
+
+// ---- settings in the URL hash ----
+
+const setIf = (id, value) => { const el = $(id); if (el && value !== undefined) el.value = value; };
+
+/** Restores the controls from the hash (settings it does not name keep their values). */
+function applyHash() {
+  const s = readHash();
+  if (s.estimator && [...$('estimator').options].some((o) => o.value === s.estimator)) $('estimator').value = s.estimator;
+  if (s.preset && PRESETS[s.preset]) {
+    $('preset').value = s.preset;
+    [$('lo').value, $('hi').value] = PRESETS[s.preset];
+  }
+  if (s.lo !== undefined) $('lo').value = s.lo;
+  if (s.hi !== undefined) $('hi').value = s.hi;
+  if (s.lo !== undefined || s.hi !== undefined) {
+    const match = Object.entries(PRESETS).find(([, [lo, hi]]) => String(lo) === $('lo').value && String(hi) === $('hi').value);
+    $('preset').value = s.preset === 'custom' || !match ? 'custom' : match[0];
+  }
+  if (s.drop_nonfinite !== undefined) $('drop-nonfinite').checked = /^(1|true|yes)$/i.test(s.drop_nonfinite);
+  const rows = /^(\d*):(\d*)$/.exec(s.rows ?? '');
+  if (rows) [$('row-from').value, $('row-to').value] = [rows[1], rows[2]];
+  setIf('d', s.d); // the inputs of analyses that have them; otherwise d and seed just stay in the hash
+  setIf('seed', s.seed);
+}
+
+/** Writes the controls' settings into the hash (d and seed from their inputs if the page has them). */
+function saveHash() {
+  const from = $('row-from').value, to = $('row-to').value;
+  writeHash({
+    estimator: $('estimator').value, preset: $('preset').value, lo: $('lo').value, hi: $('hi').value,
+    drop_nonfinite: $('drop-nonfinite').checked ? 1 : null,
+    rows: from === '' && to === '' ? null : `${from}:${to}`,
+    ...($('d') ? { d: $('d').value } : {}), ...($('seed') ? { seed: $('seed').value } : {}),
+  });
 }
 
 function row(label, value, title = '') {
@@ -89,8 +172,11 @@ function show(report) {
   $('alpha-detail').textContent = fit.valid
     ? `(${fit.estimator} fit over n = ${fit.rank_lo}…${fit.rank_hi}, ${fit.n_points} points, R² = ${fit.r2?.toFixed(4)})`
     : `(${fit.estimator}, n = ${fit.rank_lo}…${fit.rank_hi}: ${fit.reason})`;
-  $('spectrum-plot').replaceChildren(spectrumPlot(report));
-  $('cumulative-plot').replaceChildren(cumulativePlot(report));
+  drawPlots();
+  $('spectrum-plot').setAttribute('aria-label', `eigenspectrum on log-log axes; ` + (fit.valid
+    ? `α = ${fit.alpha.toFixed(3)}, ${fit.estimator} fit over ranks ${fit.rank_lo} to ${fit.rank_hi}` : `no valid fit: ${fit.reason}`));
+  $('cumulative-plot').setAttribute('aria-label', `cumulative fraction of variance against rank; ${report.k90} components reach 90 %`);
+  if (!$('embed-code').hidden) $('embed-code').value = embedMarkup();
   const r = report;
   $('summary').tBodies[0].innerHTML = [
     row('N × D', `${r.n_rows.toLocaleString('en')} × ${r.n_cols.toLocaleString('en')}`),
@@ -134,8 +220,14 @@ function wire() {
   });
   for (const id of ['lo', 'hi']) $(id).addEventListener('change', () => { $('preset').value = 'custom'; refit(); });
   $('estimator').addEventListener('change', refit);
+  for (const id of ['estimator', 'preset', 'lo', 'hi', 'drop-nonfinite', 'row-from', 'row-to', 'd', 'seed']) $(id)?.addEventListener('change', saveHash);
+  addEventListener('hashchange', () => { applyHash(); refit(); });
+  let width = innerWidth;
+  addEventListener('resize', () => { if (Math.abs(innerWidth - width) > 8) { width = innerWidth; drawPlots(); } });
 }
 
+applyHash();
+addExports();
 wire();
 window.eigenlensStats = stats; // read by the large-file browser test
 run({ type: 'demo', ...DEMO, options: { fit: fitRequest() } })

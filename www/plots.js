@@ -4,10 +4,10 @@ import * as Plot from '@observablehq/plot';
 const WIDTH = 460;
 const HEIGHT = 320;
 
-/** A figure's size for a container `available` px wide: full width on a phone, 460 px otherwise. */
-export function figureSize(available) {
-  const width = Math.round(Math.max(280, Math.min(WIDTH, available || WIDTH)));
-  return { width, height: Math.round(width * (HEIGHT / WIDTH) + (WIDTH - width) * 0.25) };
+/** A figure's size for a container `available` px wide: full width on a phone, `max` px (460) otherwise. */
+export function figureSize(available, max = WIDTH) {
+  const width = Math.round(Math.max(280, Math.min(max, available || WIDTH)));
+  return { width, height: Math.round(width * (HEIGHT / WIDTH)) };
 }
 
 /** The text printed on the spectrum for a fit. */

@@ -1,0 +1,17 @@
+// eigenlens custom elements: one line in a page (or a Markdown post) loads them all.
+//   <script type="module" src="https://example.org/eigenlens/eigenlens.js"></script>
+//   <eigenlens-spectrum src="layer.npy" estimator="stringer" lo="11" hi="500"></eigenlens-spectrum>
+// The WebAssembly core loads lazily, once per page, in one worker that every element shares.
+// A new element is one file in ./elements/ (a subclass of EigenlensElement with a static `tag`)
+// and one entry in ELEMENTS below.
+import { setScriptUrl } from './elements/base.js';
+import { EigenlensSpectrum } from './elements/spectrum.js';
+
+setScriptUrl(import.meta.url);
+
+/** The elements this script defines. */
+export const ELEMENTS = [EigenlensSpectrum];
+
+for (const element of ELEMENTS) {
+  if (!customElements.get(element.tag)) customElements.define(element.tag, element);
+}
