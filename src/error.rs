@@ -50,6 +50,8 @@ pub enum FormatError {
 pub enum DataError {
     /// Fewer than two rows: a covariance needs N ≥ 2.
     TooFewRows { rows: u64 },
+    /// Fewer than three rows along a sweep: a structure function needs two steps.
+    TooShortSweep { rows: u64 },
     /// No columns at all.
     NoColumns,
     /// More units than the D × D moments can be held for.
@@ -118,6 +120,9 @@ impl fmt::Display for FormatError {
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DataError::TooShortSweep { rows } => {
+                write!(f, "too few rows: the sweep has N = {rows} row(s); roughness and lags need at least 3")
+            }
             DataError::TooFewRows { rows } => write!(
                 f,
                 "too few rows: the matrix has N = {rows} row(s); a covariance needs at least 2"

@@ -11,6 +11,7 @@
 //! - [`read`]: streaming readers, from bytes to blocks of rows.
 //! - [`stats`]: moments, eigenvalues, spectrum figures, the power-law fit.
 //! - [`analysis`]: the pipeline from rows to a [`analysis::Report`].
+//! - [`smoothness`]: the smoothness verdict, random projections, roughness and Hölder H along a sweep.
 //! - [`crossval`]: cross-validated PCA from two repeats (signal against noise variance).
 //! - [`synth`]: synthetic codes of known α.
 //! - [`rng`]: a seeded random stream that is the same natively and in wasm.
@@ -29,6 +30,7 @@ pub mod kernels;
 pub mod matrix;
 pub mod read;
 pub mod rng;
+pub mod smoothness;
 pub mod stats;
 pub mod synth;
 pub mod toy;

@@ -144,6 +144,38 @@ pub fn open_matrix<'a, S: Source + 'a>(
     }
 }
 
+/// A vector read whole (a sweep parameter): a `.npy` of shape [N], [N, 1] or [1, N], or a
+/// one-column text file. More than `max_len` values is an error, found before reading.
+pub fn read_vector<S: Source>(mut source: S, name: &str, max_len: u64) -> Result<Vec<f64>> {
+    let mut rows: Box<dyn RowBlocks> = match detect_format(&mut source, name)? {
+        Format::Npy => {
+            let mut array = npy::open(&mut source)?;
+            // A vector, a column and a row all lie in the file as N consecutive values.
+            if let [n] | [n, 1] | [1, n] = *array.shape.as_slice() {
+                array.shape = vec![n, 1];
+                array.fortran_order = false;
+            }
+            Box::new(DenseRows::new(source, array, None)?)
+        }
+        Format::Text => Box::new(csv::CsvRows::open(source)?),
+        _ => {
+            return Err(crate::error::FormatError::BadShape {
+                shape: vec![],
+                detail: "a sweep parameter is read from a .npy vector or a one-column text file".into(),
+            }
+            .into())
+        }
+    };
+    if rows.cols() != 1 {
+        return Err(crate::error::FormatError::BadShape {
+            shape: vec![rows.rows_hint().unwrap_or(0), rows.cols() as u64],
+            detail: "expected a vector (one value per row of the matrix)".into(),
+        }
+        .into());
+    }
+    Ok(crate::matrix::Matrix::read_all(rows.as_mut(), max_len)?.data)
+}
+
 /// Every array in a file, with name, shape and dtype, for choosing one before analysis.
 pub fn list_arrays<S: Source>(mut source: S, name: &str) -> Result<Vec<ArrayInfo>> {
     match detect_format(&mut source, name)? {

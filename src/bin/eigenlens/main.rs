@@ -12,6 +12,7 @@ mod analyze;
 mod args;
 mod cvpca;
 mod list;
+mod sweep;
 mod synth;
 mod toy;
 
@@ -24,6 +25,8 @@ const USAGE: &str = "usage:
   eigenlens list FILE [--json]        (the arrays in a .npz, .safetensors or .npy file)
   eigenlens cvpca A B [--shuffles K] [--seed S] [--estimator E] [--lo N] [--hi N] [--json]
                                       (cross-validated PCA of two repeats of the same inputs)
+  eigenlens sweep FILE [--param T.npy] [--periodic] [--k 5] [--seed 1] [--shuffle-seed 0]
+                 [--d 1|2|high] [--json]  (smoothness along a sweep: rows in sweep order)
   eigenlens toy [--n 20] [--m 5] [--decay 0.7] [--sparsities 20 | --sparsity 0.9,0.99]
                 [--steps 10000] [--batch 1024] [--seed 1] [--entropy-bits 8] [--json]
   eigenlens synth fourier|gaussian --alpha A --rows N --cols D [--seed S] --out FILE.npy";
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("synth") => synth::cmd_synth(&args[1..]),
         Some("list") => list::cmd_list(&args[1..]),
         Some("cvpca") => cvpca::cmd_cvpca(&args[1..]),
+        Some("sweep") => sweep::cmd_sweep(&args[1..]),
         Some("toy") => toy::cmd_toy(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
