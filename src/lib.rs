@@ -12,6 +12,8 @@
 //! - [`stats`]: moments, eigenvalues, spectrum figures, the power-law fit.
 //! - [`analysis`]: the pipeline from rows to a [`analysis::Report`].
 //! - [`smoothness`]: the smoothness verdict, random projections, roughness and Hölder H along a sweep.
+//! - [`alignment`]: how neuron-aligned the principal axes are (units per axis), unit activity.
+//! - [`bootstrap`]: the uncertainty of α, by resampling rows.
 //! - [`crossval`]: cross-validated PCA from two repeats (signal against noise variance).
 //! - [`synth`]: synthetic codes of known α.
 //! - [`rng`]: a seeded random stream that is the same natively and in wasm.
@@ -23,7 +25,9 @@
 //! The browser binding lives in `wasm` (compiled for `wasm32` only) and the command line in
 //! `src/bin/eigenlens.rs`; both are thin.
 
+pub mod alignment;
 pub mod analysis;
+pub mod bootstrap;
 pub mod crossval;
 pub mod error;
 pub mod kernels;
