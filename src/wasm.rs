@@ -212,3 +212,99 @@ pub fn toy_settings(settings: JsValue, count: usize) -> Result<JsValue, JsError>
     settings.validate().map_err(js_err)?;
     to_js(&settings)
 }
+
+/// Parses settings from JS, naming what they are for when they are malformed.
+fn settings<T: serde::de::DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what} settings: {e}")))
+}
+
+/// A file's matrix held whole in wasm memory (up to the in-memory limit), for the analyses
+/// that need every row at once.
+fn read_matrix(read_at: Function, len: f64, name: &str, key: Option<String>) -> Result<crate::matrix::Matrix, JsError> {
+    let source = JsSource { read_at, len: len as u64 };
+    let mut opened = read::open_matrix(source, name, key.as_deref(), None).map_err(js_err)?;
+    crate::matrix::Matrix::read_all(opened.rows.as_mut(), crate::matrix::DEFAULT_MEMORY_LIMIT).map_err(js_err)
+}
+
+/// Cross-validated PCA of two repeats, each read through its own `readAt`.
+#[wasm_bindgen(js_name = cvpcaFiles)]
+#[allow(clippy::too_many_arguments)]
+pub fn cvpca_files(
+    read_a: Function,
+    len_a: f64,
+    name_a: &str,
+    read_b: Function,
+    len_b: f64,
+    name_b: &str,
+    options: JsValue,
+    progress: Function,
+) -> Result<JsValue, JsError> {
+    let options: crate::crossval::CvpcaSettings = settings(options, "cvPCA")?;
+    let mut a = read::open_matrix(JsSource { read_at: read_a, len: len_a as u64 }, name_a, None, None).map_err(js_err)?;
+    let mut b = read::open_matrix(JsSource { read_at: read_b, len: len_b as u64 }, name_b, None, None).map_err(js_err)?;
+    let mut on_block = progress_callback(&progress);
+    let report = crate::crossval::cvpca(a.rows.as_mut(), b.rows.as_mut(), &options, &mut on_block).map_err(js_err)?;
+    to_js(&report)
+}
+
+/// Smoothness along a sweep: the file's rows in sweep order, and optionally a parameter file
+/// (a 1-D `.npy` or one-column text) read through `paramReadAt`.
+#[wasm_bindgen(js_name = analyzeSweep)]
+#[allow(clippy::too_many_arguments)]
+pub fn analyze_sweep(
+    read_at: Function,
+    len: f64,
+    name: &str,
+    key: Option<String>,
+    param_read_at: Option<Function>,
+    param_len: f64,
+    param_name: &str,
+    options: JsValue,
+) -> Result<JsValue, JsError> {
+    let options: crate::smoothness::SweepSettings = settings(options, "sweep")?;
+    let x = read_matrix(read_at, len, name, key)?;
+    let t = match param_read_at {
+        Some(f) => Some(
+            read::read_vector(JsSource { read_at: f, len: param_len as u64 }, param_name, crate::matrix::DEFAULT_MEMORY_LIMIT)
+                .map_err(|e| JsError::new(&format!("{param_name}: {e}")))?,
+        ),
+        None => None,
+    };
+    to_js(&crate::smoothness::analyze_sweep(&x, t.as_deref(), &options).map_err(js_err)?)
+}
+
+/// A synthetic code (METHODS.md, "Synthetic codes") analysed as a sweep: its spectrum, its
+/// projection curves and roughness, to set beside the user's data.
+#[wasm_bindgen(js_name = synthSweep)]
+pub fn synth_sweep(kind: &str, alpha: f64, rows: usize, cols: usize, seed: u64, options: JsValue) -> Result<JsValue, JsError> {
+    let options: crate::smoothness::SweepSettings = settings(options, "sweep")?;
+    if !(alpha > 0.0 && alpha < 20.0) || !(3..=1 << 16).contains(&rows) || !(2..=4096).contains(&cols) {
+        return Err(JsError::new("a synthetic code needs 0 < α < 20, 3 ≤ N ≤ 65 536 and 2 ≤ D ≤ 4096"));
+    }
+    let x = match kind {
+        "fourier" => synth::fourier_code(alpha, rows, cols, Some(seed)),
+        "gaussian" => synth::gaussian_code(alpha, rows, cols, seed),
+        _ => return Err(JsError::new("the synthetic code is 'fourier' or 'gaussian'")),
+    };
+    to_js(&crate::smoothness::analyze_sweep(&x, None, &options).map_err(js_err)?)
+}
+
+/// Units per axis for the top `top` principal axes, and each unit's activity.
+#[wasm_bindgen(js_name = alignmentFile)]
+pub fn alignment_file(read_at: Function, len: f64, name: &str, key: Option<String>, top: usize, progress: Function) -> Result<JsValue, JsError> {
+    let mut opened = read::open_matrix(JsSource { read_at, len: len as u64 }, name, key.as_deref(), None).map_err(js_err)?;
+    let mut on_block = progress_callback(&progress);
+    to_js(&crate::alignment::axis_alignment(opened.rows.as_mut(), top, &mut on_block).map_err(js_err)?)
+}
+
+/// The bootstrap of α over rows; `progress(resamplesDone)`.
+#[wasm_bindgen(js_name = bootstrapFile)]
+pub fn bootstrap_file(read_at: Function, len: f64, name: &str, key: Option<String>, options: JsValue, progress: Function) -> Result<JsValue, JsError> {
+    let options: crate::bootstrap::BootstrapSettings = settings(options, "bootstrap")?;
+    let x = read_matrix(read_at, len, name, key)?;
+    let mut on_done = |done: usize| progress.call1(&JsValue::NULL, &(done as f64).into()).is_ok();
+    to_js(&crate::bootstrap::bootstrap_alpha(&x, &options, &mut on_done).map_err(js_err)?)
+}

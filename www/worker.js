@@ -2,6 +2,7 @@
 // FileReaderSync (File.slice is lazy), so the page never freezes and the file is never copied whole.
 import init, {
   analyzeFile, analyzeDemo, listArrays, refit, accumulatePart, reportFromParts, trainToy, toySettings,
+  cvpcaFiles, analyzeSweep, synthSweep, alignmentFile, bootstrapFile,
 } from './pkg/eigenlens.js';
 
 const ready = init();
@@ -60,6 +61,24 @@ const handlers = {
   },
   toySettings({ settings, count }) {
     return toySettings(settings, count);
+  },
+  cvpca({ id, fileA, fileB, options }) {
+    return cvpcaFiles(fileReader(fileA), fileA.size, fileA.name, fileReader(fileB), fileB.size, fileB.name,
+      options, progressReporter(id));
+  },
+  sweep({ file, key, param, options }) {
+    return analyzeSweep(fileReader(file), file.size, file.name, key ?? undefined,
+      param ? fileReader(param) : undefined, param?.size ?? 0, param?.name ?? '', options);
+  },
+  synthSweep({ kind, alpha, rows, cols, seed, options }) {
+    return synthSweep(kind, alpha, rows, cols, BigInt(seed), options);
+  },
+  alignment({ id, file, key, top }) {
+    return alignmentFile(fileReader(file), file.size, file.name, key ?? undefined, top, progressReporter(id));
+  },
+  bootstrap({ id, file, key, options }) {
+    return bootstrapFile(fileReader(file), file.size, file.name, key ?? undefined, options,
+      (done) => { postMessage({ id, type: 'progress', done, total: options.b }); return true; });
   },
   demo({ alpha, rows, cols, seed, options }) {
     return analyzeDemo(alpha, rows, cols, BigInt(seed), options);
