@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 const DEMO_DATA = {
   'data/plain_h1_test.f32.npy': 'tests/data/digits_mlp/plain_h1_test.f32.npy',
   'data/plain_h2_test.f32.npy': 'tests/data/digits_mlp/plain_h2_test.f32.npy',
+  'data/digit_rotation_plain_h1.f32.npy': 'tests/data/sweep/digit_rotation_plain_h1.f32.npy',
+  'data/digit_rotation_angle_deg.npy': 'tests/data/sweep/digit_rotation_angle_deg.npy',
 };
 
 function demoData() {

@@ -1,16 +1,18 @@
 // eigenlens custom elements: one line in a page (or a Markdown post) loads them all.
 //   <script type="module" src="https://example.org/eigenlens/eigenlens.js"></script>
 //   <eigenlens-spectrum src="layer.npy" estimator="stringer" lo="11" hi="500"></eigenlens-spectrum>
+//   <eigenlens-projections src="sweep.npy" param="t.npy" k="5" seed="1"></eigenlens-projections>
 // The WebAssembly core loads lazily, once per page, in one worker that every element shares.
 // A new element is one file in ./elements/ (a subclass of EigenlensElement with a static `tag`)
 // and one entry in ELEMENTS below.
 import { setScriptUrl } from './elements/base.js';
 import { EigenlensSpectrum } from './elements/spectrum.js';
+import { EigenlensProjections } from './elements/projections.js';
 
 setScriptUrl(import.meta.url);
 
 /** The elements this script defines. */
-export const ELEMENTS = [EigenlensSpectrum];
+export const ELEMENTS = [EigenlensSpectrum, EigenlensProjections];
 
 for (const element of ELEMENTS) {
   if (!customElements.get(element.tag)) customElements.define(element.tag, element);
