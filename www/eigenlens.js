@@ -2,17 +2,19 @@
 //   <script type="module" src="https://example.org/eigenlens/eigenlens.js"></script>
 //   <eigenlens-spectrum src="layer.npy" estimator="stringer" lo="11" hi="500"></eigenlens-spectrum>
 //   <eigenlens-projections src="sweep.npy" param="t.npy" k="5" seed="1"></eigenlens-projections>
+//   <eigenlens-toy sparsity="0,0.9,0.99"></eigenlens-toy>
 // The WebAssembly core loads lazily, once per page, in one worker that every element shares.
 // A new element is one file in ./elements/ (a subclass of EigenlensElement with a static `tag`)
 // and one entry in ELEMENTS below.
 import { setScriptUrl } from './elements/base.js';
 import { EigenlensSpectrum } from './elements/spectrum.js';
 import { EigenlensProjections } from './elements/projections.js';
+import { EigenlensToy } from './elements/toy.js';
 
 setScriptUrl(import.meta.url);
 
 /** The elements this script defines. */
-export const ELEMENTS = [EigenlensSpectrum, EigenlensProjections];
+export const ELEMENTS = [EigenlensSpectrum, EigenlensProjections, EigenlensToy];
 
 for (const element of ELEMENTS) {
   if (!customElements.get(element.tag)) customElements.define(element.tag, element);

@@ -66,3 +66,17 @@ test('embed.html shows the sweep example with the reference roughness', async ()
   assert.equal(await el.locator('[part~="roughness"]').textContent(), SWEEP.roughness_sweep_order.toPrecision(4));
   await page.close();
 });
+
+test('<eigenlens-toy>: a small sweep trains in the post and equals the CLI', { timeout: 120_000 }, async () => {
+  const { context, base, html } = ctx;
+  await html('notes/toy.html', `${postHead('../eigenlens.js')}<body>
+    <eigenlens-toy id="toy" sparsity="0,0.9" n="6" m="2" steps="300" batch="128" seed="4"></eigenlens-toy></body></html>`);
+  const page = await context.newPage();
+  await page.goto(`${base}notes/toy.html`);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#toy').dataset.state), null, { timeout: 110_000 });
+  const report = await page.locator('#toy').evaluate((e) => e.report);
+  const cli = cliJson('toy', '--sparsity', '0,0.9', '--n', '6', '--m', '2', '--steps', '300', '--batch', '128', '--seed', '4');
+  assert.deepEqual(report.runs.map((r) => r.dims_per_feature), cli.runs.map((r) => r.dims_per_feature));
+  assert.equal(await page.locator('#toy [part~="plot"] svg').count(), 1);
+  await page.close();
+});
