@@ -7,11 +7,10 @@
 //! point at a privileged, neuron-aligned basis. Beside it, each unit's activity: the fraction
 //! of rows where it is active (x > 0, as for ReLU units).
 
-use crate::analysis::{keep_finite_rows, MAX_UNITS};
-use crate::error::{DataError, Error, Result};
+use crate::analysis;
+use crate::error::Result;
 use crate::read::{Progress, RowBlocks};
 use crate::stats::eigen::eigen_desc;
-use crate::stats::Moments;
 use serde::{Deserialize, Serialize};
 
 /// Units per axis for the top axes, the random baseline, and each unit's activity.
@@ -41,32 +40,15 @@ pub fn axis_alignment(
     progress: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<AlignmentReport> {
     let d = rows.cols();
-    if d == 0 {
-        return Err(DataError::NoColumns.into());
-    }
-    if d > MAX_UNITS {
-        return Err(DataError::TooManyColumns { cols: d, limit: MAX_UNITS }.into());
-    }
-    let mut moments = Moments::new(d);
     let mut active = vec![0u64; d];
-    let mut block = Vec::new();
-    loop {
-        let first = rows.position();
-        let n = rows.next_block(&mut block)?;
-        if n == 0 {
-            break;
-        }
-        keep_finite_rows(&mut block, n, d, first, false)?;
-        for row in block[..n * d].chunks_exact(d) {
+    let mut count_active = |block: &[f64], _n: usize| {
+        for row in block.chunks_exact(d) {
             for (a, x) in active.iter_mut().zip(row) {
                 *a += u64::from(*x > 0.0);
             }
         }
-        moments.add_block(&mut block, n);
-        if !progress(rows.progress(), moments.count()) {
-            return Err(Error::Cancelled);
-        }
-    }
+    };
+    let moments = analysis::accumulate_with(rows, false, &mut count_active, progress)?.moments;
     let n = moments.count();
     let cov = moments.covariance()?;
     let (values, vectors) = eigen_desc(&cov, d);

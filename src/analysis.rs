@@ -37,6 +37,17 @@ pub fn accumulate(
     drop_nonfinite: bool,
     on_block: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<Accumulated> {
+    accumulate_with(rows, drop_nonfinite, &mut |_, _| {}, on_block)
+}
+
+/// [`accumulate`], also showing each block of finite rows (row-major, `n` rows) to `see`
+/// before it is centred: for analyses that count something per row in the same pass.
+pub fn accumulate_with(
+    rows: &mut dyn RowBlocks,
+    drop_nonfinite: bool,
+    see: &mut dyn FnMut(&[f64], usize),
+    on_block: &mut dyn FnMut(Progress, u64) -> bool,
+) -> Result<Accumulated> {
     let d = rows.cols();
     // Refuse before allocating D² values: a header can claim any shape.
     if d == 0 {
@@ -59,6 +70,7 @@ pub fn accumulate(
         }
         let kept = keep_finite_rows(&mut block, n, d, first, drop_nonfinite)?;
         rows_dropped += (n - kept) as u64;
+        see(&block[..kept * d], kept);
         moments.add_block(&mut block, kept);
         if !on_block(rows.progress(), moments.count() + rows_dropped) {
             return Err(Error::Cancelled);
