@@ -52,6 +52,8 @@ pub enum DataError {
     TooFewRows { rows: u64 },
     /// Fewer than three rows along a sweep: a structure function needs two steps.
     TooShortSweep { rows: u64 },
+    /// Every row the same (total variance 0): nothing varies to measure.
+    ConstantRows,
     /// No columns at all.
     NoColumns,
     /// More units than the D × D moments can be held for.
@@ -120,6 +122,7 @@ impl fmt::Display for FormatError {
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DataError::ConstantRows => write!(f, "every row is the same (total variance 0): nothing varies along the sweep"),
             DataError::TooShortSweep { rows } => {
                 write!(f, "too few rows: the sweep has N = {rows} row(s); roughness and lags need at least 3")
             }

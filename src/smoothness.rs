@@ -17,9 +17,15 @@ use crate::analysis::{self, Options, Report};
 use crate::error::{DataError, Error, Result};
 use crate::matrix::Matrix;
 use crate::read::SliceRows;
-use crate::rng::Rng;
+use crate::rng::{derive_seed, Rng};
 use crate::stats::{AlphaFit, FitRequest};
 use serde::{Deserialize, Serialize};
+
+/// Streams of the seeded generator, kept apart from those of the synthetic codes: with the same
+/// seed, a code's random mixing and the projection directions would otherwise be the same
+/// numbers, and the curves would be the code's own features instead of random directions.
+const PROJECTION_STREAM: usize = 0x5052_4f4a; // "PROJ"
+const SHUFFLE_STREAM: usize = 0x5348_5546; // "SHUF"
 
 /// The dimensionality d of the input space the sweep samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -173,8 +179,12 @@ pub struct SweepReport {
     pub spectrum: Report,
 }
 
-/// Σᵢ ‖x_{order[i+1]} − x_{order[i]}‖² / (N − 1) / (2 · total variance).
+/// Σᵢ ‖x_{order[i+1]} − x_{order[i]}‖² / (N − 1) / (2 · total variance), for `order` a list of
+/// row indices of `x` (NaN for fewer than two).
 pub fn roughness_in_order(x: &Matrix, order: &[usize], total_variance: f64) -> f64 {
+    if order.len() < 2 {
+        return f64::NAN;
+    }
     let steps: f64 = order.windows(2).map(|w| sq_dist(x.row(w[0]), x.row(w[1]))).sum();
     steps / (order.len() - 1) as f64 / (2.0 * total_variance)
 }
@@ -249,8 +259,11 @@ pub fn analyze_sweep(x: &Matrix, t: Option<&[f64]>, settings: &SweepSettings) ->
     let total_variance = spectrum.total_variance;
     let order: Vec<usize> = (0..n).collect();
     let roughness = roughness_in_order(x, &order, total_variance);
+    if !(total_variance > 0.0) {
+        return Err(DataError::ConstantRows.into());
+    }
     let mut shuffled = order.clone();
-    Rng::new(settings.shuffle_seed).shuffle(&mut shuffled);
+    Rng::new(derive_seed(settings.shuffle_seed, SHUFFLE_STREAM)).shuffle(&mut shuffled);
     let roughness_shuffled = roughness_in_order(x, &shuffled, total_variance);
     let mean_step = roughness * 2.0 * total_variance;
     let wraparound_ratio = sq_dist(x.row(n - 1), x.row(0)) / mean_step;
@@ -260,7 +273,7 @@ pub fn analyze_sweep(x: &Matrix, t: Option<&[f64]>, settings: &SweepSettings) ->
     let predicted_h = alpha.map(|a| ((a - 1.0) / 2.0).min(1.0));
 
     let mean = column_means(x);
-    let mut rng = Rng::new(settings.seed);
+    let mut rng = Rng::new(derive_seed(settings.seed, PROJECTION_STREAM));
     let curves = (0..settings.k)
         .map(|_| {
             let w = rng.unit_vector(d);

@@ -95,12 +95,29 @@ fn projections_are_seeded_and_their_roughness_tells_smooth_from_shuffled() {
     assert_eq!(a.predicted_h, Some(1.0), "α ≈ 4 predicts H = min(1, 1.5)");
 }
 
+/// A synthetic code and its projections seeded alike must still get random directions, not the
+/// code's own mixing columns (which would show its pure cos/sin features, smooth whatever α).
+#[test]
+fn projections_of_a_synthetic_code_with_the_same_seed_are_random_directions() {
+    let x = fourier_code(2.0, 4096, 200, Some(1));
+    let r = analyze_sweep(&x, None, &SweepSettings { k: 5, seed: 1, periodic: true, ..Default::default() }).unwrap();
+    for c in &r.curves {
+        let h = c.holder_h.unwrap();
+        assert!(h < 0.75, "α = 2 makes rough curves (H ≈ 0.5), got H = {h}");
+    }
+}
+
 #[test]
 fn bad_sweeps_are_named() {
     let x = fourier_code(2.0, 64, 8, None);
     let e = |s: SweepSettings, t: Option<&[f64]>| analyze_sweep(&x, t, &s).unwrap_err().to_string();
     assert_eq!(e(SweepSettings { k: 0, ..Default::default() }, None), "invalid setting: k = 0: draw between 1 and 64 random projections");
     assert_eq!(e(SweepSettings::default(), Some(&[1.0, 2.0])), "invalid setting: the sweep parameter has 2 values but the matrix has 64 rows");
+    let flat = Matrix { rows: 5, cols: 2, data: vec![1.0; 10] };
+    assert_eq!(
+        analyze_sweep(&flat, None, &SweepSettings::default()).unwrap_err().to_string(),
+        "every row is the same (total variance 0): nothing varies along the sweep"
+    );
     let tiny = Matrix { rows: 2, cols: 2, data: vec![1.0, 2.0, 3.0, 4.0] };
     assert_eq!(
         analyze_sweep(&tiny, None, &SweepSettings::default()).unwrap_err().to_string(),
