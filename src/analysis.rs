@@ -121,18 +121,18 @@ pub struct Report {
 }
 
 /// Eigenspectrum, summary and α from accumulated moments.
-pub fn spectrum_report(acc: &Accumulated, fit: &FitRequest) -> Result<Report> {
-    let m = &acc.moments;
+pub fn spectrum_report(acc: Accumulated, fit: &FitRequest) -> Result<Report> {
+    let m = acc.moments;
     let (n, d) = (m.count(), m.dim());
     if d == 0 {
         return Err(DataError::NoColumns.into());
     }
-    let cov = m.covariance()?;
+    let n_constant_columns = m.constant_columns();
+    let cov = m.into_covariance()?;
     let eigenvalues = eigenvalues_desc(&cov, d);
     drop(cov);
     let summary = SpectrumSummary::new(&eigenvalues, n);
     let alpha_fit = fit_alpha(&eigenvalues, n, summary.numerical_rank, fit);
-    let n_constant_columns = m.constant_columns();
     let warnings = pitfalls(n, d, n_constant_columns, &alpha_fit);
     Ok(Report {
         source: None,
@@ -183,5 +183,5 @@ pub fn analyze(
     on_block: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<Report> {
     let acc = accumulate(rows, options.drop_nonfinite, on_block)?;
-    spectrum_report(&acc, &options.fit)
+    spectrum_report(acc, &options.fit)
 }

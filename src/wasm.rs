@@ -141,7 +141,7 @@ pub fn report_from_parts(parts: js_sys::Array, fit: JsValue) -> Result<JsValue, 
         }
     }
     let acc = total.ok_or_else(|| JsError::new("no parts to merge"))?;
-    to_js(&analysis::spectrum_report(&acc, &fit).map_err(js_err)?)
+    to_js(&analysis::spectrum_report(acc, &fit).map_err(js_err)?)
 }
 
 /// Refits α on eigenvalues already computed (another estimator or range; no file read).

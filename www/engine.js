@@ -10,6 +10,8 @@
 const MAX_WORKERS = 4;
 /** Below this many values per worker, splitting costs more than it saves. */
 const MIN_VALUES_PER_WORKER = 1 << 21;
+/** Above this many units one worker reads alone: every share holds D² moments (512 MiB at 8192). */
+const MAX_SPLIT_UNITS = 4096;
 
 const workers = [];
 let nextId = 0;
@@ -71,7 +73,7 @@ async function plan({ file, key, options }) {
     return null; // the single-worker path reports the error in full
   }
   const info = key ? arrays.find((a) => a.name === key) : arrays.length === 1 ? arrays[0] : null;
-  if (!info) return null;
+  if (!info || info.cols > MAX_SPLIT_UNITS) return null;
   const from = Math.min(options?.rows?.[0] ?? 0, info.rows);
   const to = Math.min(options?.rows?.[1] ?? info.rows, info.rows);
   const shares = Math.min(n, Math.floor(((to - from) * info.cols) / MIN_VALUES_PER_WORKER));

@@ -179,6 +179,24 @@ impl Moments {
         Ok(m)
     }
 
+    /// The covariance, formed in the scatter's own memory (the moments are used up): at large D
+    /// this saves a second D × D matrix (512 MiB at D = 8192).
+    pub fn into_covariance(mut self) -> Result<Vec<f64>> {
+        if self.n < 2 {
+            return Err(DataError::TooFewRows { rows: self.n }.into());
+        }
+        let d = self.d;
+        let scale = 1.0 / (self.n - 1) as f64;
+        for i in 0..d {
+            for j in i..d {
+                let v = self.scatter[i * d + j] * scale;
+                self.scatter[i * d + j] = v;
+                self.scatter[j * d + i] = v;
+            }
+        }
+        Ok(self.scatter)
+    }
+
     /// trace C, without forming C.
     pub fn total_variance(&self) -> f64 {
         if self.n < 2 {
@@ -238,6 +256,7 @@ mod tests {
         let back = Moments::from_flat(&flat).unwrap();
         assert_eq!(back.to_flat(), flat);
         assert_eq!(back.covariance().unwrap(), m.covariance().unwrap());
+        assert_eq!(back.into_covariance().unwrap(), m.covariance().unwrap());
         assert!(Moments::from_flat(&flat[..flat.len() - 1]).is_err());
         assert!(Moments::from_flat(&[]).is_err());
         assert!(Moments::from_flat(&[-1.0, 0.0]).is_err());
