@@ -4,13 +4,17 @@ import { spectrumPlot, cumulativePlot, figureSize } from './plots.js';
 import { run, cancel, stats } from './engine.js';
 import { readHash, writeHash } from './hash.js';
 import { toolbar, figureExports, reportExports, embedCode, copyText, stem } from './export.js';
+import { mountSections } from './sections/index.js';
+import { attachRangeDrag } from './sections/fitdrag.js';
 
 const $ = (id) => document.getElementById(id);
 const PRESETS = { stringer: [11, 500], 'alpha-req': [4, 100] };
 const DEMO = { alpha: 2, rows: 2048, cols: 512, seed: 1 };
 
 let current = null; // the report on screen
-let currentFile = null; // {name, key} of the file on screen; null for the demo
+let currentFile = null; // {name, key, file} of the file on screen; null for the demo
+let band = null; // {lo, hi}: a bootstrap interval on α, drawn on the spectrum
+let sections = null; // the analyses below the spectrum (www/sections/)
 
 function fitRequest() {
   return { estimator: $('estimator').value, lo: Number($('lo').value), hi: Number($('hi').value) };
@@ -71,7 +75,7 @@ async function analyze(file) {
   try {
     const options = { fit: fitRequest(), drop_nonfinite: $('drop-nonfinite').checked, rows: rowRange() };
     const report = await run({ type: 'analyze', file, key, options }, onProgress);
-    currentFile = { name: file.name, key };
+    currentFile = { name: file.name, key, file };
     show(report);
   } catch (e) {
     showError(e.message === 'cancelled' ? `Cancelled reading ${file.name}.` : `Could not analyse ${file.name}: ${e.message}`);
@@ -83,7 +87,9 @@ async function analyze(file) {
 /** The two figures, as wide as their column allows (phones) up to 460 px. */
 function drawPlots() {
   if (!current) return;
-  $('spectrum-plot').replaceChildren(spectrumPlot(current, figureSize($('spectrum-plot').clientWidth)));
+  const svg = spectrumPlot(current, figureSize($('spectrum-plot').clientWidth), { band });
+  $('spectrum-plot').replaceChildren(svg);
+  attachRangeDrag(svg, setRange);
   $('cumulative-plot').replaceChildren(cumulativePlot(current, figureSize($('cumulative-plot').clientWidth)));
 }
 
@@ -191,6 +197,16 @@ function show(report) {
   ].join('');
   $('warnings').innerHTML = r.warnings.map((w) => `<li>${w}</li>`).join('');
   $('result').dataset.state = 'done';
+  sections?.emit('report', { report, file: currentFile });
+}
+
+/** A fit range chosen by dragging on the spectrum: into the inputs and the link, then refit. */
+function setRange(lo, hi) {
+  $('lo').value = lo;
+  $('hi').value = hi;
+  $('preset').value = 'custom';
+  saveHash();
+  refit();
 }
 
 async function refit() {
@@ -223,11 +239,16 @@ function wire() {
   for (const id of ['estimator', 'preset', 'lo', 'hi', 'drop-nonfinite', 'row-from', 'row-to', 'd', 'seed']) $(id)?.addEventListener('change', saveHash);
   addEventListener('hashchange', () => { applyHash(); refit(); });
   let width = innerWidth;
-  addEventListener('resize', () => { if (Math.abs(innerWidth - width) > 8) { width = innerWidth; drawPlots(); } });
+  addEventListener('resize', () => { if (Math.abs(innerWidth - width) > 8) { width = innerWidth; drawPlots(); sections?.redraw(); } });
 }
 
 applyHash();
 addExports();
+sections = mountSections({
+  fitRequest,
+  main: () => ({ report: current, file: currentFile }),
+  onBand: (b) => { band = b; drawPlots(); },
+});
 wire();
 window.eigenlensStats = stats; // read by the large-file browser test
 run({ type: 'demo', ...DEMO, options: { fit: fitRequest() } })

@@ -29,9 +29,23 @@ export function fitLine(fit) {
   return [at(fit.rank_lo), at(fit.rank_hi)];
 }
 
+/** The band of power laws with exponents `lo` … `hi` through the fit's value at the geometric
+ *  middle of its range: how far the slope may tilt (a bootstrap interval on α). */
+export function alphaBand(fit, lo, hi, steps = 24) {
+  if (!fit.valid || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  const mid = Math.sqrt(fit.rank_lo * fit.rank_hi);
+  const at = Math.exp(fit.intercept) * mid ** -fit.alpha;
+  return Array.from({ length: steps + 1 }, (_, i) => {
+    const n = fit.rank_lo * (fit.rank_hi / fit.rank_lo) ** (i / steps);
+    const a = at * (n / mid) ** -lo, b = at * (n / mid) ** -hi;
+    return { n, y1: Math.min(a, b), y2: Math.max(a, b) };
+  });
+}
+
 /** Log-log eigenspectrum with the fit drawn over its range and α printed on it.
- *  `width`/`height` default to 460 × 320 (see figureSize). */
-export function spectrumPlot(report, { width = WIDTH, height = HEIGHT } = {}) {
+ *  `width`/`height` default to 460 × 320 (see figureSize). `band` ({lo, hi}: an interval on α)
+ *  adds the shaded band of slopes; without it the figure is as before. */
+export function spectrumPlot(report, { width = WIDTH, height = HEIGHT } = {}, { band = null } = {}) {
   const fit = report.alpha_fit;
   const label = alphaLabel(fit);
   // The y range covers the numerical rank: round-off crumbs beyond it (~1e-16·λ₁) would
@@ -45,6 +59,7 @@ export function spectrumPlot(report, { width = WIDTH, height = HEIGHT } = {}) {
     y: { type: 'log', label: '↑ eigenvalue λₙ', grid: true, tickFormat: '.0e', domain: [Math.min(...ranked), ranked[0]], nice: true },
     marks: [
       Plot.ruleX([fit.rank_lo, fit.rank_hi], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
+      band ? Plot.areaY(alphaBand(fit, band.lo, band.hi), { x: 'n', y1: 'y1', y2: 'y2', fill: 'var(--fit)', fillOpacity: 0.25, className: 'alpha-band' }) : null,
       Plot.dot(spectrumPoints(report.eigenvalues), { x: 'n', y: 'lambda', r: 1.8, fill: 'var(--data)', clip: true }),
       Plot.line(fitLine(fit), { x: 'n', y: 'lambda', stroke: 'var(--fit)', strokeWidth: 2.5 }),
       Plot.text([label], { frameAnchor: 'bottom-left', dx: 8, dy: -8, fontSize: 13, fill: 'var(--fit)', className: 'alpha-label' }),
