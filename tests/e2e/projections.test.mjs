@@ -35,7 +35,7 @@ test('two spectra and one projections element in a post: reference α and R; cur
   assert.equal(await part('h2', 'alpha'), reference.matrices['digits_mlp/plain_h2_test'].alpha_fit_stringer.alpha.toFixed(4));
   assert.equal(await part('sweep', 'roughness'), SWEEP.roughness_sweep_order.toPrecision(4));
   // One facet per projection, each drawing its curve.
-  assert.equal(await page.locator('#sweep .projection-curve path').count(), 4, 'K = 4 curves drawn');
+  assert.equal(await page.locator('#sweep .proj-curve path').count(), 4, 'K = 4 curves drawn');
   assert.match(await part('sweep', 'caption'), /may be differentiable \(a necessary condition, not a sufficient one\)/);
   assert.equal(await part('broken', 'error'), 'could not fetch nope.npy: HTTP 404 Not Found');
 

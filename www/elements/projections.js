@@ -10,7 +10,8 @@
 // el.report, el.dataset.roughness, el.dataset.state.
 import { run } from '../engine.js';
 import { figureSize } from '../plots.js';
-import { curvesPlot, curvesCsv } from '../curves.js';
+import { projectionCurves, curvesCsv } from '../curves.js';
+import { curvesPlot } from '../sections/plots-sweep.js';
 import { toolbar, figureExports, download, jsonBlob, copyText, stem } from '../export.js';
 import { EigenlensElement, fetchAsFile, fileName, h } from './base.js';
 
@@ -98,7 +99,8 @@ export class EigenlensProjections extends EigenlensElement {
   #draw() {
     const r = this.#report;
     const { width } = figureSize(this.availableWidth(), 640);
-    this.parts.plot.replaceChildren(curvesPlot(r, { width, tLabel: r.t_from_file ? `${this.getAttribute('param')?.split('/').pop()} →` : 'row →' }));
+    const tLabel = r.t_from_file ? `${this.getAttribute('param')?.split('/').pop()} →` : 'row →';
+    this.parts.plot.replaceChildren(curvesPlot(projectionCurves(r), r.t, { width, tLabel, ariaLabel: `${r.curves.length} random projections along the sweep` }));
   }
 
   #render() {
