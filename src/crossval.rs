@@ -88,7 +88,7 @@ pub fn cvpca_in_memory(a: &Matrix, b: &Matrix, settings: &CvpcaSettings) -> Resu
                 b2.data[i * a.cols..(i + 1) * a.cols].copy_from_slice(from_b);
             }
             let (sums, n) = plain(&a2, &b2)?;
-            let cv = sums.cv_spectrum(n)?.1;
+            let cv = sums.cv_spectrum()?.1;
             for (m, v) in mean.iter_mut().zip(&cv) {
                 *m += v / settings.shuffles as f64;
             }
@@ -108,7 +108,7 @@ struct PairSums {
 
 impl PairSums {
     /// Eigenvalues and eigenvectors of cov(A), and cv_n along each eigenvector.
-    fn cv_spectrum(&self, n: u64) -> Result<(Vec<f64>, Vec<f64>)> {
+    fn cv_spectrum(&self) -> Result<(Vec<f64>, Vec<f64>)> {
         let d = self.a.dim();
         let cov_a = self.a.covariance()?;
         let (values, vectors) = eigen_desc(&cov_a, d);
@@ -123,7 +123,6 @@ impl PairSums {
         let s = nalgebra::DMatrix::from_row_slice(d, d, &s);
         let sv = &s * &vectors;
         let cv = (0..d).map(|k| vectors.column(k).dot(&sv.column(k))).collect();
-        let _ = n;
         Ok((values, cv))
     }
 }
@@ -145,7 +144,7 @@ fn accumulate_pair(
     if let (Some(na), Some(nb)) = (a.rows_hint(), b.rows_hint()) {
         check_shapes((na, d), (nb, b.cols()))?;
     } else if d != b.cols() {
-        return Err(DataError::ShapeMismatch { left: (0, d), right: (0, b.cols()) }.into());
+        return Err(DataError::WidthMismatch { left: d, right: b.cols() }.into());
     }
     if d == 0 {
         return Err(DataError::NoColumns.into());
@@ -213,7 +212,7 @@ fn accumulate_pair(
 }
 
 fn report(sums: PairSums, n: u64, settings: &CvpcaSettings, shuffled: Option<Vec<f64>>) -> Result<CvpcaReport> {
-    let (eigenvalues, cv) = sums.cv_spectrum(n)?;
+    let (eigenvalues, cv) = sums.cv_spectrum()?;
     let summary = SpectrumSummary::new(&eigenvalues, n);
     let total: f64 = eigenvalues.iter().sum();
     Ok(CvpcaReport {

@@ -52,6 +52,8 @@ pub enum DataError {
     TooFewRows { rows: u64 },
     /// Fewer than three rows along a sweep: a structure function needs two steps.
     TooShortSweep { rows: u64 },
+    /// Two matrices that must have the same units do not (row counts not known yet).
+    WidthMismatch { left: usize, right: usize },
     /// Every row the same (total variance 0): nothing varies to measure.
     ConstantRows,
     /// No columns at all.
@@ -122,6 +124,9 @@ impl fmt::Display for FormatError {
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DataError::WidthMismatch { left, right } => {
+                write!(f, "the repeats differ in width: {left} units against {right}")
+            }
             DataError::ConstantRows => write!(f, "every row is the same (total variance 0): nothing varies along the sweep"),
             DataError::TooShortSweep { rows } => {
                 write!(f, "too few rows: the sweep has N = {rows} row(s); roughness and lags need at least 3")

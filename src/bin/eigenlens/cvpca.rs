@@ -1,6 +1,10 @@
-//! `eigenlens cvpca A B`: cross-validated PCA of two repeats of the same inputs.
+//! `eigenlens cvpca A B [--shuffles K] [--seed S] [--estimator E] [--preset P] [--lo N] [--hi N]
+//! [--rows A:B] [--json]`: cross-validated PCA of two repeats of the same inputs.
+//!
+//! `--rows` takes the same rows of both repeats (so their order still matches): the way to fit
+//! repeat-swap shuffles, which hold both repeats in memory, under the memory limit.
 
-use crate::args::{open_matrix_file, print_json, split_key, Args, Failure};
+use crate::args::{open_matrix_file, parse_rows, print_json, split_key, Args, Failure};
 use eigenlens::crossval::{cvpca, CvpcaSettings};
 use eigenlens::stats::{Estimator, FitRequest, RangePreset};
 
@@ -29,7 +33,8 @@ pub fn cmd_cvpca(args: &[String]) -> Result<(), Failure> {
         shuffles: args.value("shuffles")?.unwrap_or(0),
         seed: args.value("seed")?.unwrap_or(1),
     };
-    let (mut ra, mut rb) = (open_matrix_file(a, None)?, open_matrix_file(b, None)?);
+    let rows = args.value::<String>("rows")?.map(|r| parse_rows(&r)).transpose()?;
+    let (mut ra, mut rb) = (open_matrix_file(a, rows.clone())?, open_matrix_file(b, rows)?);
     let report = cvpca(ra.rows.as_mut(), rb.rows.as_mut(), &settings, &mut |_, _| true)
         .map_err(|e| Failure::Input(format!("{} and {}: {e}", split_key(a).0, split_key(b).0)))?;
     if args.has("json") {
@@ -46,5 +51,9 @@ pub fn cmd_cvpca(args: &[String]) -> Result<(), Failure> {
     println!("α of the plain spectrum    {}", alpha(&report.alpha_fit_plain));
     let top: Vec<String> = report.cv_spectrum.iter().take(5).map(|v| format!("{v:.4e}")).collect();
     println!("cv spectrum (top 5)        {}", top.join(" "));
+    if let Some(shuffled) = &report.shuffled_cv_spectrum {
+        let top: Vec<String> = shuffled.iter().take(5).map(|v| format!("{v:.4e}")).collect();
+        println!("shuffled mean (top 5)      {}  ({} repeat-swap shuffles, seed {})", top.join(" "), report.shuffles, report.seed);
+    }
     Ok(())
 }

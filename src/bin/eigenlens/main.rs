@@ -23,7 +23,7 @@ const USAGE: &str = "usage:
   eigenlens analyze FILE[:KEY] [--estimator stringer|ols] [--preset stringer|alpha-req]
                     [--lo N] [--hi N] [--rows A:B] [--drop-nonfinite] [--json]
   eigenlens list FILE [--json]        (the arrays in a .npz, .safetensors or .npy file)
-  eigenlens cvpca A B [--shuffles K] [--seed S] [--estimator E] [--lo N] [--hi N] [--json]
+  eigenlens cvpca A B [--shuffles K] [--seed S] [--estimator E] [--lo N] [--hi N] [--rows A:B] [--json]
                                       (cross-validated PCA of two repeats of the same inputs)
   eigenlens sweep FILE [--param T.npy] [--periodic] [--k 5] [--seed 1] [--shuffle-seed 0]
                  [--d 1|2|high] [--json]  (smoothness along a sweep: rows in sweep order)
