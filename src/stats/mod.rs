@@ -3,14 +3,18 @@
 //! - [`moments`]: streaming means and scatter, merged by the Chan update.
 //! - [`scatter`]: the BᵀB kernel that dominates the time.
 //! - [`eigen`]: eigenvalues (and vectors) of the covariance.
+//! - [`householder`]: blocked Householder tridiagonalisation (`dsytrd`) and its back-transform.
+//! - [`tridiagonal`]: eigenvalues (`dsterf`) and eigenvectors (implicit QL) of a tridiagonal.
 //! - [`spectrum`]: numerical rank, participation ratio, effective rank, k₉₀.
 //! - [`powerlaw`]: α, its range, estimator, R² and validity.
 
 pub mod eigen;
+pub mod householder;
 pub mod moments;
 pub mod powerlaw;
 pub mod scatter;
 pub mod spectrum;
+pub mod tridiagonal;
 
 pub use moments::Moments;
 pub use powerlaw::{fit_alpha, AlphaFit, Estimator, FitRequest, RangePreset};

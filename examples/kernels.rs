@@ -1,0 +1,100 @@
+//! The heavy kernels timed natively (the benchmark's "native" column), with nalgebra's
+//! symmetric eigensolver on the same covariance for comparison.
+//!
+//!   cargo run --release --example kernels -- [--json] [--rows N] [--no-nalgebra] [D...]
+//!
+//! Defaults: N = 20000, D = 512 1024 2048. With --json, prints one JSON array with an object
+//! per D (`bench/bench.mjs` reads its first element).
+
+use eigenlens::kernels::{time_kernels, KernelTimings};
+use eigenlens::rng::Rng;
+use nalgebra::DMatrix;
+use serde::Serialize;
+use std::time::Instant;
+
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    kernels: KernelTimings,
+    nalgebra_eigenvalues_s: Option<f64>,
+    nalgebra_eigenvectors_s: Option<f64>,
+}
+
+/// nalgebra's eigenvalues and eigenvectors on the covariance of a random n × d matrix like
+/// time_kernels' (uniform − ½; the times do not depend on the exact draw).
+fn nalgebra_times(n: usize, d: usize) -> (f64, f64) {
+    let mut rng = Rng::new(1);
+    let x: Vec<f64> = (0..n * d).map(|_| rng.uniform() - 0.5).collect();
+    let x = DMatrix::from_row_slice(n, d, &x);
+    let mean = x.row_mean();
+    let centred = DMatrix::from_fn(n, d, |r, c| x[(r, c)] - mean[c]);
+    let cov = (centred.transpose() * &centred) / (n as f64 - 1.0);
+    let t = Instant::now();
+    let values = cov.clone().symmetric_eigenvalues();
+    let tv = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let eig = cov.symmetric_eigen();
+    let te = t.elapsed().as_secs_f64();
+    assert_eq!(values.len(), eig.eigenvalues.len());
+    (tv, te)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut json = false;
+    let mut with_nalgebra = true;
+    let mut rows = 20000usize;
+    let mut sizes = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" => json = true,
+            "--no-nalgebra" => with_nalgebra = false,
+            "--rows" => match it.next().and_then(|v| v.parse().ok()) {
+                Some(v) => rows = v,
+                None => {
+                    eprintln!("--rows needs a number");
+                    std::process::exit(2);
+                }
+            },
+            other => match other.parse() {
+                Ok(d) => sizes.push(d),
+                Err(_) => {
+                    eprintln!("usage: kernels [--json] [--rows N] [--no-nalgebra] [D...]");
+                    std::process::exit(2);
+                }
+            },
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![512, 1024, 2048];
+    }
+    let start = Instant::now();
+    let clock = move || start.elapsed().as_secs_f64();
+    let mut out = Vec::new();
+    for d in sizes {
+        let kernels = time_kernels(rows, d, 1, true, &clock);
+        let (nv, ne) = if with_nalgebra {
+            let (a, b) = nalgebra_times(rows.min(4 * d), d);
+            (Some(a), Some(b))
+        } else {
+            (None, None)
+        };
+        if !json {
+            let f = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.3} s"));
+            println!(
+                "N = {rows}, D = {d}: covariance {:.3} s ({:.2} GFLOP/s), eigenvalues {:.3} s (nalgebra {}), eigenvectors {} (nalgebra {})",
+                kernels.covariance_s,
+                kernels.covariance_gflops,
+                kernels.eigenvalues_s,
+                f(nv),
+                f(kernels.eigenvectors_s),
+                f(ne)
+            );
+        }
+        out.push(Row { kernels, nalgebra_eigenvalues_s: nv, nalgebra_eigenvectors_s: ne });
+    }
+    if json {
+        println!("{}", serde_json::to_string(&out).unwrap_or_else(|_| "[]".into()));
+    }
+}
