@@ -87,7 +87,7 @@ pub fn cvpca_in_memory(a: &Matrix, b: &Matrix, settings: &CvpcaSettings) -> Resu
                 a2.data[i * a.cols..(i + 1) * a.cols].copy_from_slice(from_a);
                 b2.data[i * a.cols..(i + 1) * a.cols].copy_from_slice(from_b);
             }
-            let (sums, n) = plain(&a2, &b2)?;
+            let (sums, _) = plain(&a2, &b2)?;
             let cv = sums.cv_spectrum()?.1;
             for (m, v) in mean.iter_mut().zip(&cv) {
                 *m += v / settings.shuffles as f64;

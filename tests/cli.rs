@@ -193,3 +193,24 @@ fn a_header_claiming_huge_d_is_refused_before_allocating() {
         "eigenlens: error: FILE: too few rows: the matrix has N = 0 row(s); a covariance needs at least 2"
     );
 }
+
+/// A file large enough to be read by several threads at once gives the one-reader answer:
+/// the shares' moments merge exactly (Chan), so only round-off differs.
+#[test]
+fn a_large_file_read_by_several_threads_gives_the_one_reader_spectrum() {
+    let code = eigenlens::synth::gaussian_code(1.5, 24_000, 200, 4);
+    let path = temp_file("threads.npy", &code.to_npy_f32());
+    let (status, out, err) = run(&["analyze", path.to_str().unwrap(), "--json"]);
+    assert_eq!(status, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // One reader, in the library, on the same f32 values.
+    let bytes = std::fs::read(&path).unwrap();
+    let mut opened = eigenlens::read::open_matrix(eigenlens::read::MemSource(bytes), "threads.npy", None, None).unwrap();
+    let want = eigenlens::analysis::analyze(opened.rows.as_mut(), &Default::default(), &mut |_, _| true).unwrap();
+    let got: Vec<f64> = json["eigenvalues"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for (g, w) in got.iter().zip(&want.eigenvalues) {
+        assert!((g - w).abs() <= 1e-12 * want.eigenvalues[0], "{g} vs {w}");
+    }
+    assert_eq!(json["n_rows"], 24_000);
+    assert!((json["alpha_fit"]["alpha"].as_f64().unwrap() - want.alpha_fit.alpha.unwrap()).abs() < 1e-9);
+}
