@@ -19,7 +19,7 @@ const results = {
   cli: { seconds: cliSeconds, peak_rss_bytes: cliRss, alpha: cli.alpha_fit.alpha },
   page: { seconds: page.seconds, wasm_memory_bytes: page.wasmBytes, alpha: page.alpha, long_tasks_ms: page.longTasks },
 };
-writeFileSync(join(ROOT, 'bench', 'large-results.json'), JSON.stringify(results, null, 2));
+writeFileSync(join(ROOT, 'bench', `large-results-${rows}x${cols}.json`), JSON.stringify(results, null, 2));
 console.log(`${rows} × ${cols} f32, ${(bytes / 2 ** 30).toFixed(2)} GiB`);
 console.log('| path | seconds | peak memory | α |\n|---|---|---|---|');
 console.log(`| CLI | ${cliSeconds.toFixed(1)} | ${mib(cliRss)} MiB resident | ${cli.alpha_fit.alpha.toFixed(4)} |`);
