@@ -13,7 +13,7 @@
 //! [`alignment_report`] needs only moments and counts, and [`axis_alignment`] streams a file
 //! through both.
 
-use crate::analysis::{accumulate_with, MAX_UNITS};
+use crate::analysis::{accumulate_with, check_units};
 use crate::error::{DataError, Result};
 use crate::read::{Progress, RowBlocks};
 use crate::stats::eigen::eigen_desc;
@@ -146,9 +146,7 @@ pub fn axis_alignment(
 ) -> Result<AlignmentReport> {
     // Refuse an impossible width before allocating the counts (accumulate_with checks again).
     let d = rows.cols();
-    if d > MAX_UNITS {
-        return Err(DataError::TooManyColumns { cols: d, limit: MAX_UNITS }.into());
-    }
+    check_units(d)?;
     let mut activity = ActivityCounter::new(d);
     let acc = accumulate_with(rows, false, &mut |block, n| activity.add_block(block, n), progress)?;
     alignment_report(&acc.moments, &activity, top)

@@ -30,6 +30,28 @@ pub struct Accumulated {
     pub rows_dropped: u64,
 }
 
+impl Accumulated {
+    /// Adds another share of rows of the same matrix (a worker's or a thread's): moments by the
+    /// Chan update, dropped rows by count.
+    pub fn merge(&mut self, other: &Accumulated) -> Result<()> {
+        self.moments.merge(&other.moments)?;
+        self.rows_dropped += other.rows_dropped;
+        Ok(())
+    }
+}
+
+/// Refuses a width that cannot be analysed, before anything D × D is allocated: a header can
+/// claim any shape.
+pub fn check_units(d: usize) -> Result<()> {
+    if d == 0 {
+        return Err(DataError::NoColumns.into());
+    }
+    if d > MAX_UNITS {
+        return Err(DataError::TooManyColumns { cols: d, limit: MAX_UNITS }.into());
+    }
+    Ok(())
+}
+
 /// Streams every block of `rows` into moments. `on_block` is told the progress after each
 /// block and returns false to cancel (which ends with [`Error::Cancelled`]).
 pub fn accumulate(
@@ -49,13 +71,7 @@ pub fn accumulate_with(
     on_block: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<Accumulated> {
     let d = rows.cols();
-    // Refuse before allocating D² values: a header can claim any shape.
-    if d == 0 {
-        return Err(DataError::NoColumns.into());
-    }
-    if d > MAX_UNITS {
-        return Err(DataError::TooManyColumns { cols: d, limit: MAX_UNITS }.into());
-    }
+    check_units(d)?;
     if let Some(n) = rows.rows_hint().filter(|n| *n < 2) {
         return Err(DataError::TooFewRows { rows: n }.into());
     }

@@ -10,7 +10,7 @@
 //! probability 1/2, cvPCA is recomputed, and the spectra are averaged over shuffles. Rows are
 //! then held in memory (up to [`crate::matrix::DEFAULT_MEMORY_LIMIT`] values per repeat).
 
-use crate::analysis::{keep_finite_rows, MAX_UNITS};
+use crate::analysis::{check_units, keep_finite_rows};
 use crate::error::{DataError, Error, Result};
 use crate::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use crate::read::{Progress, RowBlocks, SliceRows};
@@ -146,12 +146,7 @@ fn accumulate_pair(
     } else if d != b.cols() {
         return Err(DataError::WidthMismatch { left: d, right: b.cols() }.into());
     }
-    if d == 0 {
-        return Err(DataError::NoColumns.into());
-    }
-    if d > MAX_UNITS {
-        return Err(DataError::TooManyColumns { cols: d, limit: MAX_UNITS }.into());
-    }
+    check_units(d)?;
     let mut sums = PairSums { a: Moments::new(d), sum: Moments::new(d), diff: Moments::new(d) };
     let (mut buf_a, mut buf_b) = (Vec::new(), Vec::new());
     let (mut block_a, mut block_b) = (Vec::new(), Vec::new());

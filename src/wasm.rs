@@ -132,12 +132,10 @@ pub fn report_from_parts(parts: js_sys::Array, fit: JsValue) -> Result<JsValue, 
         let flat = js_sys::Float64Array::new(&part).to_vec();
         let (&dropped, moments) = flat.split_first().ok_or_else(|| JsError::new("an empty part"))?;
         let moments = crate::stats::Moments::from_flat(moments).map_err(js_err)?;
+        let part = analysis::Accumulated { moments, rows_dropped: dropped as u64 };
         match &mut total {
-            None => total = Some(analysis::Accumulated { moments, rows_dropped: dropped as u64 }),
-            Some(acc) => {
-                acc.moments.merge(&moments).map_err(js_err)?;
-                acc.rows_dropped += dropped as u64;
-            }
+            None => total = Some(part),
+            Some(acc) => acc.merge(&part).map_err(js_err)?,
         }
     }
     let acc = total.ok_or_else(|| JsError::new("no parts to merge"))?;

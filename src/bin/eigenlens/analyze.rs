@@ -1,6 +1,6 @@
 //! `eigenlens analyze`: the spectrum, α and dimensionality of one matrix.
 
-use crate::args::{open_matrix_file, parse_rows, print_json, split_key, Args, Failure};
+use crate::args::{fit_request, open_matrix_file, parse_rows, print_json, split_key, Args, Failure};
 use eigenlens::analysis::{self, Options, Report};
 use std::ops::Range;
 
@@ -9,7 +9,7 @@ pub fn cmd_analyze(args: &[String]) -> Result<(), Failure> {
     let [spec] = args.positional.as_slice() else {
         return Err(Failure::Usage("analyze takes exactly one FILE".into()));
     };
-    let fit = crate::cvpca::fit_request(&args)?;
+    let fit = fit_request(&args)?;
     let rows = args.value::<String>("rows")?.map(|r| parse_rows(&r)).transpose()?;
     let options = Options { fit, drop_nonfinite: args.has("drop-nonfinite") };
 
@@ -71,10 +71,7 @@ fn accumulate_shares(spec: &str, shares: &[Range<u64>], drop_nonfinite: bool) ->
         let part = part?;
         match &mut total {
             None => total = Some(part),
-            Some(acc) => {
-                acc.moments.merge(&part.moments).map_err(input)?;
-                acc.rows_dropped += part.rows_dropped;
-            }
+            Some(acc) => acc.merge(&part).map_err(input)?,
         }
     }
     total.ok_or_else(|| Failure::Input("no rows to read".into()))

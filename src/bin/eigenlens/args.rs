@@ -88,3 +88,18 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     println!("{}", serde_json::to_string(value).map_err(|e| Failure::Input(e.to_string()))?);
     Ok(())
 }
+
+/// The fit flags shared by the commands that fit α: `--estimator`, `--preset`, `--lo`, `--hi`.
+pub fn fit_request(args: &Args) -> Result<eigenlens::stats::FitRequest, Failure> {
+    let mut fit = eigenlens::stats::FitRequest::default();
+    if let Some(preset) = args.value::<String>("preset")? {
+        let preset: eigenlens::stats::RangePreset = preset.parse().map_err(Failure::Usage)?;
+        (fit.lo, fit.hi) = preset.bounds();
+    }
+    if let Some(e) = args.value::<String>("estimator")? {
+        fit.estimator = e.parse::<eigenlens::stats::Estimator>().map_err(Failure::Usage)?;
+    }
+    fit.lo = args.value("lo")?.unwrap_or(fit.lo);
+    fit.hi = args.value("hi")?.unwrap_or(fit.hi);
+    Ok(fit)
+}

@@ -4,24 +4,8 @@
 //! `--rows` takes the same rows of both repeats (so their order still matches): the way to fit
 //! repeat-swap shuffles, which hold both repeats in memory, under the memory limit.
 
-use crate::args::{open_matrix_file, parse_rows, print_json, split_key, Args, Failure};
+use crate::args::{fit_request, open_matrix_file, parse_rows, print_json, split_key, Args, Failure};
 use eigenlens::crossval::{cvpca, CvpcaSettings};
-use eigenlens::stats::{Estimator, FitRequest, RangePreset};
-
-/// The fit flags shared by the commands that fit α: `--estimator`, `--preset`, `--lo`, `--hi`.
-pub fn fit_request(args: &Args) -> Result<FitRequest, Failure> {
-    let mut fit = FitRequest::default();
-    if let Some(preset) = args.value::<String>("preset")? {
-        let preset: RangePreset = preset.parse().map_err(Failure::Usage)?;
-        (fit.lo, fit.hi) = preset.bounds();
-    }
-    if let Some(e) = args.value::<String>("estimator")? {
-        fit.estimator = e.parse::<Estimator>().map_err(Failure::Usage)?;
-    }
-    fit.lo = args.value("lo")?.unwrap_or(fit.lo);
-    fit.hi = args.value("hi")?.unwrap_or(fit.hi);
-    Ok(fit)
-}
 
 pub fn cmd_cvpca(args: &[String]) -> Result<(), Failure> {
     let args = Args::parse(args, &["json"])?;

@@ -1,7 +1,7 @@
 //! `eigenlens sweep FILE`: smoothness of a code along an ordered stimulus sweep (roughness,
 //! Hölder H, random projections, the α > 1 + 2/d verdict).
 
-use crate::args::{file_name, open_matrix_file, print_json, split_key, Args, Failure};
+use crate::args::{file_name, fit_request, open_matrix_file, print_json, split_key, Args, Failure};
 use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use eigenlens::read::{self, source::FileSource};
 use eigenlens::smoothness::{analyze_sweep, SweepSettings};
@@ -12,7 +12,7 @@ pub fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
         return Err(Failure::Usage("sweep takes exactly one FILE (rows in sweep order)".into()));
     };
     let mut settings = SweepSettings {
-        fit: crate::cvpca::fit_request(&args)?,
+        fit: fit_request(&args)?,
         periodic: args.has("periodic"),
         ..SweepSettings::default()
     };
