@@ -14,9 +14,9 @@ use crate::analysis::{check_units, keep_finite_rows};
 use crate::error::{DataError, Error, Result};
 use crate::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use crate::read::{Progress, RowBlocks, SliceRows};
+use crate::rng::Rng;
 use crate::stats::eigen::eigen_desc;
 use crate::stats::{fit_alpha, AlphaFit, FitRequest, Moments, SpectrumSummary};
-use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
 /// What to compute beyond the plain cvPCA spectrum.

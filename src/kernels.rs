@@ -2,9 +2,9 @@
 //! their scatter), all eigenvalues, and eigenvalues with eigenvectors. The same code runs
 //! natively (`examples/kernels.rs`) and in wasm (`benchKernels`), each with its own clock.
 
+use crate::rng::Rng;
 use crate::stats::eigen::{eigen_desc, eigenvalues_desc};
 use crate::stats::Moments;
-use crate::rng::Rng;
 use serde::Serialize;
 
 /// Seconds taken by each kernel on an `n × d` matrix, and the covariance's speed.

@@ -129,7 +129,14 @@ pub struct SweepSettings {
 
 impl Default for SweepSettings {
     fn default() -> Self {
-        SweepSettings { k: 5, seed: 1, periodic: false, shuffle_seed: 0, fit: FitRequest::default(), d: InputDim::default() }
+        SweepSettings {
+            k: 5,
+            seed: 1,
+            periodic: false,
+            shuffle_seed: 0,
+            fit: FitRequest::default(),
+            d: InputDim::default(),
+        }
     }
 }
 

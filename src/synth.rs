@@ -1,8 +1,8 @@
 //! Synthetic codes of known α, for the demo, for comparison beside real data, and for tests
 //! (METHODS.md, "Synthetic codes").
 
-use nalgebra::DMatrix;
 use crate::rng::Rng;
+use nalgebra::DMatrix;
 
 pub use crate::matrix::Matrix;
 

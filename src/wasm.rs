@@ -41,15 +41,14 @@ impl Source for JsSource {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The core's progress callback over a JS `progress(bytesDone, bytesTotal, rowsDone)`.
 fn progress_callback(progress: &Function) -> impl FnMut(read::Progress, u64) -> bool + '_ {
     move |p: read::Progress, rows: u64| {
-        let args = js_sys::Array::of3(&(p.bytes_done as f64).into(), &(p.bytes_total as f64).into(), &(rows as f64).into());
+        let args =
+            js_sys::Array::of3(&(p.bytes_done as f64).into(), &(p.bytes_total as f64).into(), &(rows as f64).into());
         progress.apply(&JsValue::NULL, &args).is_ok()
     }
 }
@@ -189,9 +188,8 @@ pub fn bench_kernels(n: usize, d: usize, seed: u64, vectors: bool) -> Result<JsV
 pub fn train_toy(settings: JsValue, index: usize, progress: Function) -> Result<JsValue, JsError> {
     let settings: crate::toy::ToySettings =
         serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("invalid toy settings: {e}")))?;
-    let mut on_step = |step: usize, loss: f64| {
-        progress.call2(&JsValue::NULL, &(step as f64).into(), &loss.into()).is_ok()
-    };
+    let mut on_step =
+        |step: usize, loss: f64| progress.call2(&JsValue::NULL, &(step as f64).into(), &loss.into()).is_ok();
     let run = crate::toy::train_one(&settings, index, &mut on_step).map_err(js_err)?;
     // Through JSON text: the run's derived 64-bit seed does not fit a JS number exactly, and
     // the page shows it only as a label.
@@ -241,8 +239,10 @@ pub fn cvpca_files(
     progress: Function,
 ) -> Result<JsValue, JsError> {
     let options: crate::crossval::CvpcaSettings = settings(options, "cvPCA")?;
-    let mut a = read::open_matrix(JsSource { read_at: read_a, len: len_a as u64 }, name_a, None, None).map_err(js_err)?;
-    let mut b = read::open_matrix(JsSource { read_at: read_b, len: len_b as u64 }, name_b, None, None).map_err(js_err)?;
+    let mut a =
+        read::open_matrix(JsSource { read_at: read_a, len: len_a as u64 }, name_a, None, None).map_err(js_err)?;
+    let mut b =
+        read::open_matrix(JsSource { read_at: read_b, len: len_b as u64 }, name_b, None, None).map_err(js_err)?;
     let mut on_block = progress_callback(&progress);
     let report = crate::crossval::cvpca(a.rows.as_mut(), b.rows.as_mut(), &options, &mut on_block).map_err(js_err)?;
     to_js(&report)
@@ -266,8 +266,12 @@ pub fn analyze_sweep(
     let x = read_matrix(read_at, len, name, key)?;
     let t = match param_read_at {
         Some(f) => Some(
-            read::read_vector(JsSource { read_at: f, len: param_len as u64 }, param_name, crate::matrix::DEFAULT_MEMORY_LIMIT)
-                .map_err(|e| JsError::new(&format!("{param_name}: {e}")))?,
+            read::read_vector(
+                JsSource { read_at: f, len: param_len as u64 },
+                param_name,
+                crate::matrix::DEFAULT_MEMORY_LIMIT,
+            )
+            .map_err(|e| JsError::new(&format!("{param_name}: {e}")))?,
         ),
         None => None,
     };
@@ -277,7 +281,14 @@ pub fn analyze_sweep(
 /// A synthetic code (METHODS.md, "Synthetic codes") analysed as a sweep: its spectrum, its
 /// projection curves and roughness, to set beside the user's data.
 #[wasm_bindgen(js_name = synthSweep)]
-pub fn synth_sweep(kind: &str, alpha: f64, rows: usize, cols: usize, seed: u64, options: JsValue) -> Result<JsValue, JsError> {
+pub fn synth_sweep(
+    kind: &str,
+    alpha: f64,
+    rows: usize,
+    cols: usize,
+    seed: u64,
+    options: JsValue,
+) -> Result<JsValue, JsError> {
     let options: crate::smoothness::SweepSettings = settings(options, "sweep")?;
     if !(alpha > 0.0 && alpha < 20.0) || !(3..=1 << 16).contains(&rows) || !(2..=4096).contains(&cols) {
         return Err(JsError::new("a synthetic code needs 0 < α < 20, 3 ≤ N ≤ 65 536 and 2 ≤ D ≤ 4096"));
@@ -292,15 +303,30 @@ pub fn synth_sweep(kind: &str, alpha: f64, rows: usize, cols: usize, seed: u64, 
 
 /// Units per axis for the top `top` principal axes, and each unit's activity.
 #[wasm_bindgen(js_name = alignmentFile)]
-pub fn alignment_file(read_at: Function, len: f64, name: &str, key: Option<String>, top: usize, progress: Function) -> Result<JsValue, JsError> {
-    let mut opened = read::open_matrix(JsSource { read_at, len: len as u64 }, name, key.as_deref(), None).map_err(js_err)?;
+pub fn alignment_file(
+    read_at: Function,
+    len: f64,
+    name: &str,
+    key: Option<String>,
+    top: usize,
+    progress: Function,
+) -> Result<JsValue, JsError> {
+    let mut opened =
+        read::open_matrix(JsSource { read_at, len: len as u64 }, name, key.as_deref(), None).map_err(js_err)?;
     let mut on_block = progress_callback(&progress);
     to_js(&crate::alignment::axis_alignment(opened.rows.as_mut(), top, &mut on_block).map_err(js_err)?)
 }
 
 /// The bootstrap of α over rows; `progress(resamplesDone)`.
 #[wasm_bindgen(js_name = bootstrapFile)]
-pub fn bootstrap_file(read_at: Function, len: f64, name: &str, key: Option<String>, options: JsValue, progress: Function) -> Result<JsValue, JsError> {
+pub fn bootstrap_file(
+    read_at: Function,
+    len: f64,
+    name: &str,
+    key: Option<String>,
+    options: JsValue,
+    progress: Function,
+) -> Result<JsValue, JsError> {
     let options: crate::bootstrap::BootstrapSettings = settings(options, "bootstrap")?;
     let x = read_matrix(read_at, len, name, key)?;
     let mut on_done = |done: usize| progress.call1(&JsValue::NULL, &(done as f64).into()).is_ok();

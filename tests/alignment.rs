@@ -12,7 +12,11 @@ use nalgebra::DMatrix;
 
 /// Walsh function `k` (k ≥ 1) at row i: ±1, mean zero over 2^m rows, orthogonal across k.
 fn walsh(i: usize, k: usize) -> f64 {
-    if (i & k).count_ones() % 2 == 0 { 1.0 } else { -1.0 }
+    if (i & k).count_ones() % 2 == 0 {
+        1.0
+    } else {
+        -1.0
+    }
 }
 
 #[test]
@@ -81,8 +85,9 @@ fn report_from_streamed_moments_equals_axis_alignment() {
     let mut x = gaussian_code(1.0, 3000, d, 5);
     x.data.iter_mut().for_each(|v| *v = v.max(0.0)); // a ReLU code
     let mut activity = ActivityCounter::new(d);
-    let acc = accumulate_with(&mut SliceRows::new(&x.data, d), false, &mut |b, n| activity.add_block(b, n), &mut |_, _| true)
-        .unwrap();
+    let acc =
+        accumulate_with(&mut SliceRows::new(&x.data, d), false, &mut |b, n| activity.add_block(b, n), &mut |_, _| true)
+            .unwrap();
     let pieces = alignment_report(&acc.moments, &activity, 50).unwrap();
     let whole = axis_alignment(&mut SliceRows::new(&x.data, d), 50, &mut |_, _| true).unwrap();
     assert_eq!(pieces, whole);

@@ -9,7 +9,11 @@ use std::process::Command;
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_eigenlens")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
@@ -44,7 +48,18 @@ fn json_output_has_the_documented_keys_and_reference_numbers() {
     let (code, stdout, _) = run(&["analyze", path.to_str().unwrap(), "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    for key in ["n_rows", "n_cols", "total_variance", "numerical_rank", "n_constant_columns", "participation_ratio", "effective_rank", "k90", "alpha_fit", "eigenvalues"] {
+    for key in [
+        "n_rows",
+        "n_cols",
+        "total_variance",
+        "numerical_rank",
+        "n_constant_columns",
+        "participation_ratio",
+        "effective_rank",
+        "k90",
+        "alpha_fit",
+        "eigenvalues",
+    ] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     for key in ["estimator", "rank_lo", "rank_hi", "valid", "alpha", "intercept", "n_points", "r2", "reason"] {
@@ -144,7 +159,10 @@ fn nan_names_its_row_and_column() {
         error_of("nan.npy", &npy_f32("<f4", &[3, 4], &values)),
         "eigenlens: error: FILE: non-finite value NaN at row 2, column 1 (0-based); fix the data or choose to drop rows with NaN/Inf"
     );
-    let path = temp_file("nan_drop.npy", &npy_f32("<f4", &[3, 4], &[1.0, 2.0, 3.0, 4.0, 0.0, f32::INFINITY, 0.0, 0.0, 2.0, 1.0, 0.0, 3.0]));
+    let path = temp_file(
+        "nan_drop.npy",
+        &npy_f32("<f4", &[3, 4], &[1.0, 2.0, 3.0, 4.0, 0.0, f32::INFINITY, 0.0, 0.0, 2.0, 1.0, 0.0, 3.0]),
+    );
     let (code, stdout, _) = run(&["analyze", path.to_str().unwrap(), "--drop-nonfinite", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -175,7 +193,10 @@ fn file_key_selects_an_array_and_list_shows_them() {
 
     let (code, _, stderr) = run(&["analyze", npz.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stderr.ends_with("the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2\n"), "{stderr}");
+    assert!(
+        stderr.ends_with("the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -205,7 +226,8 @@ fn a_large_file_read_by_several_threads_gives_the_one_reader_spectrum() {
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     // One reader, in the library, on the same f32 values.
     let bytes = std::fs::read(&path).unwrap();
-    let mut opened = eigenlens::read::open_matrix(eigenlens::read::MemSource(bytes), "threads.npy", None, None).unwrap();
+    let mut opened =
+        eigenlens::read::open_matrix(eigenlens::read::MemSource(bytes), "threads.npy", None, None).unwrap();
     let want = eigenlens::analysis::analyze(opened.rows.as_mut(), &Default::default(), &mut |_, _| true).unwrap();
     let got: Vec<f64> = json["eigenvalues"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     for (g, w) in got.iter().zip(&want.eigenvalues) {

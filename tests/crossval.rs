@@ -26,7 +26,10 @@ fn every_reference_pair_matches_numpy() {
     let pairs = r["cvpca_pairs"].as_object().unwrap();
     assert_eq!(pairs.len(), 3);
     for (name, p) in pairs {
-        let settings = CvpcaSettings { fit: FitRequest { estimator: Estimator::Ols, ..FitRequest::default() }, ..Default::default() };
+        let settings = CvpcaSettings {
+            fit: FitRequest { estimator: Estimator::Ols, ..FitRequest::default() },
+            ..Default::default()
+        };
         let got = run(p["rep1"].as_str().unwrap(), p["rep2"].as_str().unwrap(), &settings).unwrap();
         let want = npy_vector(p["cv_spectrum_npy"].as_str().unwrap());
         assert_eq!(got.cv_spectrum.len(), want.len(), "{name}");
@@ -35,7 +38,11 @@ fn every_reference_pair_matches_numpy() {
             assert!((g - w).abs() <= 1e-8 * largest, "{name}: cv_{} = {g} vs NumPy {w}", n + 1);
         }
         let fraction = p["shared_variance_fraction"].as_f64().unwrap();
-        assert!((got.shared_variance_fraction - fraction).abs() <= 1e-9, "{name}: {} vs {fraction}", got.shared_variance_fraction);
+        assert!(
+            (got.shared_variance_fraction - fraction).abs() <= 1e-9,
+            "{name}: {} vs {fraction}",
+            got.shared_variance_fraction
+        );
         let fit = &p["alpha_fit_on_cv_spectrum"];
         assert_eq!(got.alpha_fit.valid, fit["valid"].as_bool().unwrap(), "{name}");
         assert_eq!(got.alpha_fit.rank_lo as u64, fit["rank_lo"].as_u64().unwrap());

@@ -106,10 +106,15 @@ fn a_nonfinite_value_in_either_repeat_is_named_and_cancel_stops() {
     let e = run(&mut Chunked::new(&a.data, d, &[10]), &mut Chunked::new(&b.data, d, &[33])).unwrap_err();
     assert!(e.to_string().contains("at row 123, column 45"), "{e}");
     let mut blocks = 0;
-    let e = cvpca(&mut Chunked::new(&a.data, d, &[10]), &mut Chunked::new(&a.data, d, &[10]), &CvpcaSettings::default(), &mut |_, _| {
-        blocks += 1;
-        blocks < 3
-    })
+    let e = cvpca(
+        &mut Chunked::new(&a.data, d, &[10]),
+        &mut Chunked::new(&a.data, d, &[10]),
+        &CvpcaSettings::default(),
+        &mut |_, _| {
+            blocks += 1;
+            blocks < 3
+        },
+    )
     .unwrap_err();
     assert_eq!(e.to_string(), "cancelled");
 }
@@ -165,7 +170,10 @@ impl RowBlocks for Huge {
 fn shuffles_past_the_memory_limit_are_refused() {
     let settings = CvpcaSettings { shuffles: 3, ..Default::default() };
     let e = cvpca(&mut Huge, &mut Huge, &settings, &mut |_, _| true).unwrap_err();
-    assert!(e.to_string().starts_with("this analysis holds every row in memory and the matrix has 68719476736 values"), "{e}");
+    assert!(
+        e.to_string().starts_with("this analysis holds every row in memory and the matrix has 68719476736 values"),
+        "{e}"
+    );
 }
 
 fn cli(args: &[&std::ffi::OsStr]) -> std::process::Output {
@@ -195,7 +203,10 @@ fn cli_shuffles_are_seeded_and_a_row_range_applies_to_both_repeats() {
     // The human-readable form, and a shape mismatch as an input error (status 1).
     let out = cli(&[a.as_os_str(), b.as_os_str(), "--shuffles".as_ref(), "2".as_ref()]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("shared-variance fraction   0.948630") && text.contains("2 repeat-swap shuffles, seed 1"), "{text}");
+    assert!(
+        text.contains("shared-variance fraction   0.948630") && text.contains("2 repeat-swap shuffles, seed 1"),
+        "{text}"
+    );
     let pixels = data("digits_mlp/X_test_pixels.f32.npy");
     let out = cli(&[a.as_os_str(), pixels.as_os_str()]);
     assert_eq!(out.status.code(), Some(1));

@@ -6,7 +6,6 @@ mod common;
 use eigenlens::analysis::{self, Options, Report};
 use eigenlens::read::{self, MemSource};
 
-
 /// An .npy file of format `version` with `dict` as header and `data` after it.
 fn npy(version: u8, dict: &str, data: &[u8]) -> Vec<u8> {
     let prefix = if version == 1 { 10 } else { 12 };
@@ -62,7 +61,10 @@ fn versions_byte_orders_and_orders_agree() {
     }
     let be64: Vec<u8> = x.iter().flat_map(|v| v.to_be_bytes()).collect();
     assert_same_spectrum(&analyze(npy(1, &dict(">f8", false, &[n, d]), &be64)), &want, "big-endian f64");
-    let fortran: Vec<u8> = (0..d).flat_map(|j| (0..n).map(move |i| (i, j))).flat_map(|(i, j)| (x[i * d + j] as f32).to_le_bytes()).collect();
+    let fortran: Vec<u8> = (0..d)
+        .flat_map(|j| (0..n).map(move |i| (i, j)))
+        .flat_map(|(i, j)| (x[i * d + j] as f32).to_le_bytes())
+        .collect();
     assert_same_spectrum(&analyze(npy(1, &dict("<f4", true, &[n, d]), &fortran)), &want, "Fortran order");
 }
 
@@ -87,7 +89,8 @@ fn three_d_tensors_are_read_as_s_t_by_h_in_both_orders() {
     }
     let f_bytes: Vec<u8> = f.iter().flat_map(|v| v.to_le_bytes()).collect();
     assert_same_spectrum(&analyze(npy(1, &dict("<f4", true, &[s, t, d]), &f_bytes)), &want, "3-D Fortran");
-    let mut opened = read::open_matrix(MemSource(npy(1, &dict("<f4", false, &[s, t, d]), &c_order)), "x.npy", None, None).unwrap();
+    let mut opened =
+        read::open_matrix(MemSource(npy(1, &dict("<f4", false, &[s, t, d]), &c_order)), "x.npy", None, None).unwrap();
     assert_eq!(opened.info.flattened.as_deref(), Some("3-D [S=54, T=10, H=256] read as [S·T=540, H=256], row s·T + t"));
     assert!(opened.rows.next_block(&mut Vec::new()).is_ok());
 }
@@ -98,7 +101,11 @@ fn half_precision_integers_and_bool_are_read_as_stored() {
     // f16: compare with the same values rounded to f16 in memory.
     let rounded: Vec<f64> = x.iter().map(|v| half::f16::from_f64(*v).to_f64()).collect();
     let f16_bytes: Vec<u8> = x.iter().flat_map(|v| half::f16::from_f64(*v).to_le_bytes()).collect();
-    assert_same_spectrum(&analyze(npy(1, &dict("<f2", false, &[n, d]), &f16_bytes)), &analyze_memory(&rounded, d), "f16");
+    assert_same_spectrum(
+        &analyze(npy(1, &dict("<f2", false, &[n, d]), &f16_bytes)),
+        &analyze_memory(&rounded, d),
+        "f16",
+    );
     // Integers: the layer quantised to i16 and u8, compared with the same integers in memory.
     let q: Vec<f64> = x.iter().map(|v| (v * 1000.0).round()).collect();
     let i16_be: Vec<u8> = q.iter().flat_map(|v| (*v as i16).to_be_bytes()).collect();

@@ -29,12 +29,18 @@ fn stored_and_deflated_arrays_match_the_reference() {
             assert!((got.alpha_fit.alpha.unwrap() - alpha).abs() < 1e-6, "{archive}:{key}");
         }
         let listed = read::list_arrays(MemSource(file(archive)), "x.npz").unwrap();
-        assert_eq!(listed.iter().map(|a| (a.name.as_str(), a.rows, a.cols)).collect::<Vec<_>>(), [("h1", 540, 256), ("h2", 540, 256)]);
+        assert_eq!(
+            listed.iter().map(|a| (a.name.as_str(), a.rows, a.cols)).collect::<Vec<_>>(),
+            [("h1", 540, 256), ("h2", 540, 256)]
+        );
         assert_eq!(
             analyze(file(archive), None).unwrap_err().to_string(),
             "the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2"
         );
-        assert_eq!(analyze(file(archive), Some("h3")).unwrap_err().to_string(), "no array named 'h3' in the file; it holds: h1, h2");
+        assert_eq!(
+            analyze(file(archive), Some("h3")).unwrap_err().to_string(),
+            "no array named 'h3' in the file; it holds: h1, h2"
+        );
     }
 }
 

@@ -50,7 +50,11 @@ fn every_reference_matrix_matches_numpy() {
             let crumbs = got.eigenvalues[rank..].iter().chain(&want_values[rank..]).any(|v| *v > 0.0);
             let tol = if crumbs { 1e-7 } else { 1e-9 };
             let want_er = effective_rank(&want_values);
-            assert!(close_rel(got.effective_rank, want_er, tol), "{name} eff. rank {} vs {want_er}", got.effective_rank);
+            assert!(
+                close_rel(got.effective_rank, want_er, tol),
+                "{name} eff. rank {} vs {want_er}",
+                got.effective_rank
+            );
 
             let key = if estimator == Estimator::Stringer { "alpha_fit_stringer" } else { "alpha_fit_ols" };
             let want = &m[key];
@@ -78,7 +82,8 @@ fn every_reference_matrix_matches_numpy() {
 fn fortran_ordered_file_reads_like_its_c_twin() {
     let got = analyze_file("formats/digits_plain_h1_all1797.fortran.npy", &Options::default()).unwrap();
     let r = reference();
-    let want = r["matrices"]["formats/digits_plain_h1_all1797.fortran"]["alpha_fit_stringer"]["alpha"].as_f64().unwrap();
+    let want =
+        r["matrices"]["formats/digits_plain_h1_all1797.fortran"]["alpha_fit_stringer"]["alpha"].as_f64().unwrap();
     assert!((got.alpha_fit.alpha.unwrap() - want).abs() < 1e-6);
 }
 

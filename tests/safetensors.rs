@@ -5,7 +5,6 @@ mod common;
 
 use eigenlens::read::{self, MemSource};
 
-
 /// A safetensors file of (name, dtype, shape, bytes) tensors laid out in order.
 fn safetensors(tensors: &[(&str, &str, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
     let mut header = serde_json::Map::new();
@@ -13,7 +12,10 @@ fn safetensors(tensors: &[(&str, &str, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
     for (name, dtype, shape, bytes) in tensors {
         let begin = data.len();
         data.extend_from_slice(bytes);
-        header.insert(name.to_string(), serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}));
+        header.insert(
+            name.to_string(),
+            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}),
+        );
     }
     header.insert("__metadata__".into(), serde_json::json!({"format": "pt"}));
     raw(&serde_json::Value::Object(header).to_string(), &data)
@@ -61,7 +63,11 @@ fn every_dtype_gives_the_reference_spectrum() {
 fn half_precision_matches_the_rounded_matrix() {
     let (n, d, x) = common::layer();
     for (dtype, round, bits) in [
-        ("F16", (|v: f64| half::f16::from_f64(v).to_f64()) as fn(f64) -> f64, (|v: f64| half::f16::from_f64(v).to_bits()) as fn(f64) -> u16),
+        (
+            "F16",
+            (|v: f64| half::f16::from_f64(v).to_f64()) as fn(f64) -> f64,
+            (|v: f64| half::f16::from_f64(v).to_bits()) as fn(f64) -> u16,
+        ),
         ("BF16", |v| half::bf16::from_f64(v).to_f64(), |v| half::bf16::from_f64(v).to_bits()),
     ] {
         let bytes: Vec<u8> = x.iter().flat_map(|v| bits(*v).to_le_bytes()).collect();
@@ -85,9 +91,15 @@ fn lying_headers_are_refused_by_name() {
     let overlap = r#"{"a":{"dtype":"F32","shape":[2,4],"data_offsets":[0,32]},"b":{"dtype":"F32","shape":[2,4],"data_offsets":[16,48]}}"#;
     assert_eq!(e(raw(overlap, &data)), "bad safetensors header: tensors 'a' and 'b' overlap");
     let out_of_range = r#"{"a":{"dtype":"F32","shape":[4,8],"data_offsets":[0,128]}}"#;
-    assert_eq!(e(raw(out_of_range, &data)), "bad safetensors header: tensor 'a': data_offsets [0, 128] run past the data section (64 bytes)");
+    assert_eq!(
+        e(raw(out_of_range, &data)),
+        "bad safetensors header: tensor 'a': data_offsets [0, 128] run past the data section (64 bytes)"
+    );
     let wrong_size = r#"{"a":{"dtype":"F32","shape":[4,8],"data_offsets":[0,64]}}"#;
-    assert_eq!(e(raw(wrong_size, &data)), "bad safetensors header: tensor 'a': data_offsets [0, 64] hold 64 bytes but its shape and dtype need 128");
+    assert_eq!(
+        e(raw(wrong_size, &data)),
+        "bad safetensors header: tensor 'a': data_offsets [0, 64] hold 64 bytes but its shape and dtype need 128"
+    );
     let fine = r#"{"x":{"dtype":"F32","shape":[2,8],"data_offsets":[0,64]}}"#;
     assert_eq!(e(raw(fine, &data)), "no array named 'a' in the file; it holds: x");
     assert_eq!(e(raw("[1,2]", &data)).split(':').next(), Some("bad safetensors header"));

@@ -7,7 +7,9 @@ mod common;
 use common::{data, reference};
 use eigenlens::matrix::Matrix;
 use eigenlens::read::{self, source::FileSource};
-use eigenlens::smoothness::{analyze_sweep, holder_fit, roughness_in_order, smoothness_verdict, InputDim, SweepSettings};
+use eigenlens::smoothness::{
+    analyze_sweep, holder_fit, roughness_in_order, smoothness_verdict, InputDim, SweepSettings,
+};
 use eigenlens::synth::fourier_code;
 
 fn load(rel: &str) -> Matrix {
@@ -21,7 +23,8 @@ fn close_rel(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * b.abs()
 }
 
-const SWEEPS: [&str; 3] = ["sweep/digit_rotation_images", "sweep/digit_rotation_plain_h1", "sweep/digit_rotation_plain_h2"];
+const SWEEPS: [&str; 3] =
+    ["sweep/digit_rotation_images", "sweep/digit_rotation_plain_h1", "sweep/digit_rotation_plain_h2"];
 
 #[test]
 fn roughness_of_the_rotation_sweeps_matches_numpy() {
@@ -32,7 +35,9 @@ fn roughness_of_the_rotation_sweeps_matches_numpy() {
     for (k, name) in SWEEPS.iter().enumerate() {
         let want = &r["sweeps"][*name];
         let x = load(&format!("{name}.f32.npy"));
-        let t = read::read_vector(FileSource::open(data("sweep/digit_rotation_angle_deg.npy")).unwrap(), "t.npy", 1 << 20).unwrap();
+        let t =
+            read::read_vector(FileSource::open(data("sweep/digit_rotation_angle_deg.npy")).unwrap(), "t.npy", 1 << 20)
+                .unwrap();
         assert_eq!((t[0], t[499]), (0.0, 359.28));
         let report = analyze_sweep(&x, Some(&t), &SweepSettings { periodic: true, ..Default::default() }).unwrap();
         let r_sweep = want["roughness_sweep_order"].as_f64().unwrap();
@@ -70,7 +75,10 @@ fn the_verdict_is_a_necessary_condition_in_words() {
     assert_eq!(v.text, "α = 1.800 ≤ 1 + 2/d = 2.000 (d = 2): the code cannot be differentiable over this input");
     let v = smoothness_verdict(Some(1.05), "high".parse().unwrap());
     assert_eq!((v.threshold, v.may_be_smooth), (1.0, Some(true)));
-    assert_eq!(smoothness_verdict(None, InputDim::Finite(1.0)).text, "no valid α, so no verdict (the bound is 1 + 2/d = 3.000 (d = 1))");
+    assert_eq!(
+        smoothness_verdict(None, InputDim::Finite(1.0)).text,
+        "no valid α, so no verdict (the bound is 1 + 2/d = 3.000 (d = 1))"
+    );
     assert_eq!("0".parse::<InputDim>().unwrap_err(), "d must be a positive number or 'high', got '0'");
 }
 
@@ -111,8 +119,14 @@ fn projections_of_a_synthetic_code_with_the_same_seed_are_random_directions() {
 fn bad_sweeps_are_named() {
     let x = fourier_code(2.0, 64, 8, None);
     let e = |s: SweepSettings, t: Option<&[f64]>| analyze_sweep(&x, t, &s).unwrap_err().to_string();
-    assert_eq!(e(SweepSettings { k: 0, ..Default::default() }, None), "invalid setting: k = 0: draw between 1 and 64 random projections");
-    assert_eq!(e(SweepSettings::default(), Some(&[1.0, 2.0])), "invalid setting: the sweep parameter has 2 values but the matrix has 64 rows");
+    assert_eq!(
+        e(SweepSettings { k: 0, ..Default::default() }, None),
+        "invalid setting: k = 0: draw between 1 and 64 random projections"
+    );
+    assert_eq!(
+        e(SweepSettings::default(), Some(&[1.0, 2.0])),
+        "invalid setting: the sweep parameter has 2 values but the matrix has 64 rows"
+    );
     let flat = Matrix { rows: 5, cols: 2, data: vec![1.0; 10] };
     assert_eq!(
         analyze_sweep(&flat, None, &SweepSettings::default()).unwrap_err().to_string(),
@@ -145,6 +159,8 @@ fn cli_sweep_json_gives_the_reference_roughness() {
     }
     let curves = json["curves"].as_array().unwrap();
     assert_eq!(curves.len(), 3);
-    assert!(curves.iter().all(|c| c["roughness"].as_f64().unwrap() < 0.01 && c["values"].as_array().unwrap().len() == 500));
+    assert!(curves
+        .iter()
+        .all(|c| c["roughness"].as_f64().unwrap() < 0.01 && c["values"].as_array().unwrap().len() == 500));
     assert_eq!(json["t"][1].as_f64().unwrap(), 0.72);
 }

@@ -281,22 +281,54 @@ fn bad_settings_name_the_setting() {
 
 fn run_cli(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_eigenlens")).arg("toy").args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
 fn cli_matches_the_library() {
     let args = [
-        "--n", "8", "--m", "3", "--decay", "0.8", "--sparsity", "0.5,0.9", "--steps", "200", "--batch", "64",
-        "--seed", "7", "--eval-samples", "512", "--entropy-bits", "4", "--json",
+        "--n",
+        "8",
+        "--m",
+        "3",
+        "--decay",
+        "0.8",
+        "--sparsity",
+        "0.5,0.9",
+        "--steps",
+        "200",
+        "--batch",
+        "64",
+        "--seed",
+        "7",
+        "--eval-samples",
+        "512",
+        "--entropy-bits",
+        "4",
+        "--json",
     ];
     let (code, stdout, stderr) = run_cli(&args);
     assert_eq!(code, 0, "{stderr}");
     let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let run0 = &value["runs"][0];
     for key in [
-        "sparsity", "seed", "loss_curve", "final_loss", "w", "b", "feature_norms", "feature_dimensionality",
-        "dims_per_feature", "predicted_dims_per_feature", "gram", "hidden_eigenvalues", "hidden_alpha",
+        "sparsity",
+        "seed",
+        "loss_curve",
+        "final_loss",
+        "w",
+        "b",
+        "feature_norms",
+        "feature_dimensionality",
+        "dims_per_feature",
+        "predicted_dims_per_feature",
+        "gram",
+        "hidden_eigenvalues",
+        "hidden_alpha",
         "hidden_participation_ratio",
     ] {
         assert!(!run0[key].is_null(), "missing {key}");
@@ -326,7 +358,8 @@ fn cli_matches_the_library() {
     assert!((parsed.runs[1].dims_per_feature - lib.runs[1].dims_per_feature).abs() < 1e-15);
 
     // --sparsities COUNT uses the default grid; the table names its columns.
-    let (code, stdout, stderr) = run_cli(&["--n", "6", "--m", "2", "--sparsities", "3", "--steps", "50", "--batch", "32"]);
+    let (code, stdout, stderr) =
+        run_cli(&["--n", "6", "--m", "2", "--sparsities", "3", "--steps", "50", "--batch", "32"]);
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{stdout}");

@@ -34,7 +34,10 @@ fn bootstrap_is_seeded_and_refuses_bad_settings() {
     let s = BootstrapSettings { b: 8, seed: 5, fit, level: 0.9 };
     let a = bootstrap_alpha(&x, &s, &mut |_| true).unwrap();
     assert_eq!(a, bootstrap_alpha(&x, &s, &mut |_| true).unwrap());
-    assert_ne!(a.alphas, bootstrap_alpha(&x, &BootstrapSettings { seed: 6, ..s.clone() }, &mut |_| true).unwrap().alphas);
+    assert_ne!(
+        a.alphas,
+        bootstrap_alpha(&x, &BootstrapSettings { seed: 6, ..s.clone() }, &mut |_| true).unwrap().alphas
+    );
     let e = bootstrap_alpha(&x, &BootstrapSettings { b: 0, ..s.clone() }, &mut |_| true).unwrap_err();
     assert_eq!(e.to_string(), "invalid setting: B = 0: choose between 1 and 10 000 resamples");
     let e = bootstrap_alpha(&x, &s, &mut |done| done < 3).unwrap_err();

@@ -64,12 +64,9 @@ impl DenseArray {
 
     /// Total bytes of element data, or an error when the shape overflows.
     pub fn data_bytes(&self) -> Result<u64> {
-        self.shape
-            .iter()
-            .try_fold(self.dtype.size() as u64, |acc, &d| acc.checked_mul(d))
-            .ok_or_else(|| {
-                FormatError::BadShape { shape: self.shape.clone(), detail: "the size overflows".into() }.into()
-            })
+        self.shape.iter().try_fold(self.dtype.size() as u64, |acc, &d| acc.checked_mul(d)).ok_or_else(|| {
+            FormatError::BadShape { shape: self.shape.clone(), detail: "the size overflows".into() }.into()
+        })
     }
 
     /// Fails with [`FormatError::TruncatedData`] when the source is shorter than the header says.

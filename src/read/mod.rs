@@ -79,7 +79,9 @@ impl Format {
         if [".csv", ".tsv", ".txt", ".tab"].iter().any(|ext| lower.ends_with(ext)) {
             return Ok(Format::Text);
         }
-        Err(Error::Setting(format!("'{name}' is not a file type eigenlens reads (.npy, .npz, .safetensors, .csv, .tsv, .txt)")))
+        Err(Error::Setting(format!(
+            "'{name}' is not a file type eigenlens reads (.npy, .npz, .safetensors, .csv, .tsv, .txt)"
+        )))
     }
 }
 
@@ -179,10 +181,7 @@ pub fn read_vector<S: Source>(mut source: S, name: &str, max_len: u64) -> Result
 /// Every array in a file, with name, shape and dtype, for choosing one before analysis.
 pub fn list_arrays<S: Source>(mut source: S, name: &str) -> Result<Vec<ArrayInfo>> {
     match detect_format(&mut source, name)? {
-        Format::Safetensors => safetensors::tensors(&mut source)?
-            .iter()
-            .map(|t| t.array.info(&t.name))
-            .collect(),
+        Format::Safetensors => safetensors::tensors(&mut source)?.iter().map(|t| t.array.info(&t.name)).collect(),
         Format::Npz => npz::infos(&npz::members(&mut source)?),
         _ => {
             let opened = open_matrix(source, name, None, None)?;

@@ -44,13 +44,16 @@ pub fn open_at<S: Source>(source: &mut S, base: u64, available: u64) -> Result<D
         }
     };
     if header_len > MAX_HEADER_BYTES {
-        return Err(FormatError::Limit { what: format!("an npy header of {header_len} bytes (the limit is 1 MiB)") }.into());
+        return Err(
+            FormatError::Limit { what: format!("an npy header of {header_len} bytes (the limit is 1 MiB)") }.into()
+        );
     }
     if header_start + header_len > available {
         return Err(FormatError::TruncatedHeader { format: FORMAT }.into());
     }
     let mut header = vec![0u8; header_len as usize];
-    source.read_exact_at(base + header_start, &mut header, |_| FormatError::TruncatedHeader { format: FORMAT }.into())?;
+    source
+        .read_exact_at(base + header_start, &mut header, |_| FormatError::TruncatedHeader { format: FORMAT }.into())?;
     // Versions 1 and 2 are latin-1, version 3 is UTF-8; the keys and values we read are ASCII.
     let text: String = if major == 3 {
         String::from_utf8_lossy(&header).into_owned()

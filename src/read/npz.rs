@@ -46,13 +46,24 @@ pub fn infos(members: &[Member]) -> Result<Vec<ArrayInfo>> {
 }
 
 /// Opens the array `key` (or the only one) for reading in row blocks.
-pub fn open<'a, S: Source + 'a>(mut source: S, key: Option<&str>, rows: Option<std::ops::Range<u64>>) -> Result<Opened<'a>> {
+pub fn open<'a, S: Source + 'a>(
+    mut source: S,
+    key: Option<&str>,
+    rows: Option<std::ops::Range<u64>>,
+) -> Result<Opened<'a>> {
     let all = members(&mut source)?;
     let names: Vec<String> = all.iter().map(|m| m.name.clone()).collect();
     let member = match key {
-        Some(k) => all.into_iter().find(|m| m.name == k).ok_or(FormatError::NoSuchArray { name: k.into(), available: names })?,
+        Some(k) => all
+            .into_iter()
+            .find(|m| m.name == k)
+            .ok_or(FormatError::NoSuchArray { name: k.into(), available: names })?,
         None if all.len() == 1 => all.into_iter().next().ok_or(FormatError::Empty)?,
-        None if all.is_empty() => return Err(FormatError::BadHeader { format: "npz", detail: "the archive holds no .npy arrays".into() }.into()),
+        None if all.is_empty() => {
+            return Err(
+                FormatError::BadHeader { format: "npz", detail: "the archive holds no .npy arrays".into() }.into()
+            )
+        }
         None => return Err(FormatError::ChooseArray { available: names }.into()),
     };
     let info = member.array.info(&member.name)?;

@@ -59,7 +59,10 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
     source.read_exact_at(0, &mut n, |_| FormatError::TruncatedHeader { format: FORMAT }.into())?;
     let header_len = u64::from_le_bytes(n);
     if header_len > MAX_HEADER_BYTES {
-        return Err(FormatError::Limit { what: format!("a safetensors header of {header_len} bytes (the limit is 100 MB)") }.into());
+        return Err(FormatError::Limit {
+            what: format!("a safetensors header of {header_len} bytes (the limit is 100 MB)"),
+        }
+        .into());
     }
     if header_len > len - 8 {
         return Err(FormatError::BadHeader {
@@ -70,9 +73,8 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
     }
     let mut header = vec![0u8; header_len as usize];
     source.read_exact_at(8, &mut header, |_| FormatError::TruncatedHeader { format: FORMAT }.into())?;
-    let map: BTreeMap<String, serde_json::Value> = serde_json::from_slice(&header).map_err(|e| FormatError::BadHeader {
-        format: FORMAT,
-        detail: format!("the header is not a JSON object of tensors: {e}"),
+    let map: BTreeMap<String, serde_json::Value> = serde_json::from_slice(&header).map_err(|e| {
+        FormatError::BadHeader { format: FORMAT, detail: format!("the header is not a JSON object of tensors: {e}") }
     })?;
     let data_start = 8 + header_len;
     let data_len = len - data_start;
@@ -81,24 +83,32 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
         if name == "__metadata__" {
             continue;
         }
-        let entry: Entry = serde_json::from_value(value).map_err(|e| FormatError::BadHeader {
-            format: FORMAT,
-            detail: format!("tensor '{name}': {e}"),
-        })?;
+        let entry: Entry = serde_json::from_value(value)
+            .map_err(|e| FormatError::BadHeader { format: FORMAT, detail: format!("tensor '{name}': {e}") })?;
         let [begin, end] = entry.data_offsets;
-        let array = DenseArray { offset: data_start + begin, dtype: dtype(&entry.dtype)?, shape: entry.shape, fortran_order: false };
+        let array = DenseArray {
+            offset: data_start + begin,
+            dtype: dtype(&entry.dtype)?,
+            shape: entry.shape,
+            fortran_order: false,
+        };
         let bytes = array.data_bytes()?;
         if end < begin || end - begin != bytes {
             return Err(FormatError::BadHeader {
                 format: FORMAT,
-                detail: format!("tensor '{name}': data_offsets [{begin}, {end}] hold {} bytes but its shape and dtype need {bytes}", end.saturating_sub(begin)),
+                detail: format!(
+                    "tensor '{name}': data_offsets [{begin}, {end}] hold {} bytes but its shape and dtype need {bytes}",
+                    end.saturating_sub(begin)
+                ),
             }
             .into());
         }
         if end > data_len {
             return Err(FormatError::BadHeader {
                 format: FORMAT,
-                detail: format!("tensor '{name}': data_offsets [{begin}, {end}] run past the data section ({data_len} bytes)"),
+                detail: format!(
+                    "tensor '{name}': data_offsets [{begin}, {end}] run past the data section ({data_len} bytes)"
+                ),
             }
             .into());
         }
@@ -124,7 +134,10 @@ pub fn select(tensors: Vec<Tensor>, key: Option<&str>) -> Result<Tensor> {
     match key {
         Some(k) => {
             let available = names();
-            tensors.into_iter().find(|t| t.name == k).ok_or_else(|| FormatError::NoSuchArray { name: k.to_string(), available }.into())
+            tensors
+                .into_iter()
+                .find(|t| t.name == k)
+                .ok_or_else(|| FormatError::NoSuchArray { name: k.to_string(), available }.into())
         }
         None if tensors.len() == 1 => Ok(tensors.into_iter().next().ok_or(FormatError::Empty)?),
         None => Err(FormatError::ChooseArray { available: names() }.into()),

@@ -142,7 +142,9 @@ pub fn entries<S: Source>(source: &mut S) -> Result<Vec<Entry>> {
             return Err(bad(format!("entry '{name}': its declared size {compressed_size} runs past its data")));
         }
         if method == Method::Stored && compressed_size != size {
-            return Err(bad(format!("entry '{name}' is stored but declares {compressed_size} bytes stored and {size} unpacked")));
+            return Err(bad(format!(
+                "entry '{name}' is stored but declares {compressed_size} bytes stored and {size} unpacked"
+            )));
         }
         if method == Method::Deflated && size > compressed_size.max(1).saturating_mul(MAX_RATIO) {
             return Err(FormatError::Limit {

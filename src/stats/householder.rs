@@ -187,7 +187,16 @@ fn pack(m: usize, kk: usize, out: &mut Vec<f64>, rows: impl Fn(usize, usize) -> 
 /// with `V = A[s.., i0..i0+kb]` and `W` the `dlatrd` panel (column-major, leading dimension
 /// `ldw`, row `s − i0` onwards). Written as one product `P Qᵀ` with `P = [V W]`, `Q = [W V]`.
 #[allow(clippy::too_many_arguments)]
-fn rank2k_update(a: &mut [f64], n: usize, i0: usize, kb: usize, w: &[f64], ldw: usize, pp: &mut Vec<f64>, qp: &mut Vec<f64>) {
+fn rank2k_update(
+    a: &mut [f64],
+    n: usize,
+    i0: usize,
+    kb: usize,
+    w: &[f64],
+    ldw: usize,
+    pp: &mut Vec<f64>,
+    qp: &mut Vec<f64>,
+) {
     let s = i0 + kb;
     let m = n - s;
     if m == 0 {
@@ -250,7 +259,16 @@ fn rank2k_update(a: &mut [f64], n: usize, i0: usize, kb: usize, w: &[f64], ldw: 
 /// rest of it un-updated, and fills `w` (column-major, `ldw = n − i0`) so that the caller can
 /// apply the panel with [`rank2k_update`]. Sets `e[j]`, `tau[j]`; leaves `A[j+1, j] = 1`.
 #[allow(clippy::too_many_arguments)]
-fn panel(a: &mut [f64], n: usize, i0: usize, kb: usize, w: &mut [f64], e: &mut [f64], tau: &mut [f64], tmp: &mut [f64]) {
+fn panel(
+    a: &mut [f64],
+    n: usize,
+    i0: usize,
+    kb: usize,
+    w: &mut [f64],
+    e: &mut [f64],
+    tau: &mut [f64],
+    tmp: &mut [f64],
+) {
     let ldw = n - i0;
     for k in 0..kb {
         let j = i0 + k;

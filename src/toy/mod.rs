@@ -20,7 +20,6 @@ pub mod adamw;
 pub mod metrics;
 pub mod model;
 
-
 use crate::error::{Error, Result};
 use crate::stats::eigen::eigenvalues_desc;
 use crate::stats::Moments;
@@ -29,9 +28,9 @@ use serde::{Deserialize, Serialize};
 pub use metrics::predicted_dims_per_feature;
 pub use model::{loss_and_grad, LossGrad};
 
+use crate::rng::{self, derive_seed, Rng};
 use adamw::AdamW;
 use model::{draw_input, fill_gram, sample_loss_grad, train_batch, transpose, with_const_m, Params, Scratch};
-use crate::rng::{self, derive_seed, Rng};
 
 /// How often (in steps) `progress` is called at most; 100 steps of batch 1024 take a few
 /// milliseconds, so cancelling is prompt.
@@ -219,11 +218,7 @@ const EVAL_SALT: u64 = 0xE7A1_5A3D_1E5F_0C0D;
 /// Trains sparsity `settings.sparsities[index]`. `progress(step, loss)` is called every
 /// [`PROGRESS_EVERY`] steps and at the last one, with the mean batch loss since the previous
 /// call; returning `false` stops the run with [`Error::Cancelled`].
-pub fn train_one(
-    settings: &ToySettings,
-    index: usize,
-    progress: &mut dyn FnMut(usize, f64) -> bool,
-) -> Result<ToyRun> {
+pub fn train_one(settings: &ToySettings, index: usize, progress: &mut dyn FnMut(usize, f64) -> bool) -> Result<ToyRun> {
     settings.validate()?;
     let sparsity = *settings.sparsities.get(index).ok_or_else(|| {
         Error::Setting(format!("sparsity index {index} is out of range (there are {})", settings.sparsities.len()))

@@ -10,8 +10,8 @@
 //! Inside, W is held feature-major (`wf[i·m + k]` = W[k, i], column Wᵢ contiguous); the public
 //! API speaks of W as m × n row-major.
 
-use crate::rng::Rng;
 use crate::error::{Error, Result};
+use crate::rng::Rng;
 
 /// Per-sample working memory, allocated once per run.
 pub(crate) struct Scratch {

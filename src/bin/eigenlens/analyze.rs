@@ -52,7 +52,11 @@ fn row_shares(spec: &str, info: &eigenlens::read::ArrayInfo, rows: Option<Range<
 }
 
 /// Each share read by its own thread and reader; the moments merged in row order (Chan).
-fn accumulate_shares(spec: &str, shares: &[Range<u64>], drop_nonfinite: bool) -> Result<analysis::Accumulated, Failure> {
+fn accumulate_shares(
+    spec: &str,
+    shares: &[Range<u64>],
+    drop_nonfinite: bool,
+) -> Result<analysis::Accumulated, Failure> {
     let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
     let parts: Vec<Result<analysis::Accumulated, Failure>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
@@ -64,7 +68,10 @@ fn accumulate_shares(spec: &str, shares: &[Range<u64>], drop_nonfinite: bool) ->
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Failure::Input("a reader thread failed".into())))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Failure::Input("a reader thread failed".into()))))
+            .collect()
     });
     let mut total: Option<analysis::Accumulated> = None;
     for part in parts {
@@ -79,7 +86,13 @@ fn accumulate_shares(spec: &str, shares: &[Range<u64>], drop_nonfinite: bool) ->
 
 pub fn print_summary(r: &Report) {
     if let Some(info) = &r.source {
-        println!("{}: {} {:?}{}", info.name, info.dtype, info.shape, if info.fortran_order { " (Fortran order)" } else { "" });
+        println!(
+            "{}: {} {:?}{}",
+            info.name,
+            info.dtype,
+            info.shape,
+            if info.fortran_order { " (Fortran order)" } else { "" }
+        );
         if let Some(how) = &info.flattened {
             println!("  {how}");
         }
@@ -118,4 +131,3 @@ pub fn print_summary(r: &Report) {
         println!("note: {w}");
     }
 }
-

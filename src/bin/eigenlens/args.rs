@@ -66,7 +66,6 @@ pub fn parse_rows(spec: &str) -> Result<std::ops::Range<u64>, Failure> {
     Ok(a..b)
 }
 
-
 /// The file-name part of a path, used for format detection and in messages.
 pub fn file_name(path: &str) -> String {
     std::path::Path::new(path).file_name().map_or(path.to_string(), |n| n.to_string_lossy().into_owned())

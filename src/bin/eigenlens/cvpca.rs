@@ -37,7 +37,12 @@ pub fn cmd_cvpca(args: &[String]) -> Result<(), Failure> {
     println!("cv spectrum (top 5)        {}", top.join(" "));
     if let Some(shuffled) = &report.shuffled_cv_spectrum {
         let top: Vec<String> = shuffled.iter().take(5).map(|v| format!("{v:.4e}")).collect();
-        println!("shuffled mean (top 5)      {}  ({} repeat-swap shuffles, seed {})", top.join(" "), report.shuffles, report.seed);
+        println!(
+            "shuffled mean (top 5)      {}  ({} repeat-swap shuffles, seed {})",
+            top.join(" "),
+            report.shuffles,
+            report.seed
+        );
     }
     Ok(())
 }

@@ -19,4 +19,3 @@ pub fn cmd_list(args: &[String]) -> Result<(), Failure> {
     }
     Ok(())
 }
-

@@ -11,11 +11,8 @@ pub fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let [spec] = args.positional.as_slice() else {
         return Err(Failure::Usage("sweep takes exactly one FILE (rows in sweep order)".into()));
     };
-    let mut settings = SweepSettings {
-        fit: fit_request(&args)?,
-        periodic: args.has("periodic"),
-        ..SweepSettings::default()
-    };
+    let mut settings =
+        SweepSettings { fit: fit_request(&args)?, periodic: args.has("periodic"), ..SweepSettings::default() };
     settings.k = args.value("k")?.unwrap_or(settings.k);
     settings.seed = args.value("seed")?.unwrap_or(settings.seed);
     settings.shuffle_seed = args.value("shuffle-seed")?.unwrap_or(settings.shuffle_seed);
@@ -29,7 +26,10 @@ pub fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let t = match args.value::<String>("param")? {
         Some(p) => {
             let param = |e: eigenlens::Error| Failure::Input(format!("{p}: {e}"));
-            Some(read::read_vector(FileSource::open(&p).map_err(param)?, &file_name(&p), DEFAULT_MEMORY_LIMIT).map_err(param)?)
+            Some(
+                read::read_vector(FileSource::open(&p).map_err(param)?, &file_name(&p), DEFAULT_MEMORY_LIMIT)
+                    .map_err(param)?,
+            )
         }
         None => None,
     };
@@ -38,7 +38,10 @@ pub fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
         return print_json(&report);
     }
     println!("N × D               {} × {}", report.n_rows, report.n_cols);
-    println!("roughness R         {:.6}   (rows shuffled, seed {}: {:.4})", report.roughness, report.shuffle_seed, report.roughness_shuffled);
+    println!(
+        "roughness R         {:.6}   (rows shuffled, seed {}: {:.4})",
+        report.roughness, report.shuffle_seed, report.roughness_shuffled
+    );
     let h = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.4}"));
     println!("Hölder H            {}   (predicted for d = 1: {})", h(report.holder_h), h(report.predicted_h));
     println!("verdict             {}", report.verdict.text);

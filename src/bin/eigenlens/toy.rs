@@ -55,9 +55,7 @@ fn settings_from(args: &Args) -> Result<ToySettings, Failure> {
         (None, Some(list)) => {
             s.sparsities = list
                 .split(',')
-                .map(|v| {
-                    v.trim().parse::<f64>().map_err(|_| Failure::Usage(format!("--sparsity: cannot read '{v}'")))
-                })
+                .map(|v| v.trim().parse::<f64>().map_err(|_| Failure::Usage(format!("--sparsity: cannot read '{v}'"))))
                 .collect::<Result<_, _>>()?;
         }
         (None, None) => {}
