@@ -18,6 +18,7 @@
 //! - [`synth`]: synthetic codes of known α.
 //! - [`rng`]: a seeded random stream that is the same natively and in wasm.
 //! - [`matrix`]: a matrix held in memory, for analyses that need every row at once.
+//! - [`plan`]: how a file's rows are split over parallel readers (CLI threads, page workers).
 //! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
 //! - [`error`]: every way input can be wrong, as typed errors.
 //! - [`kernels`]: the heavy kernels timed alone, for the benchmark.
@@ -32,6 +33,7 @@ pub mod crossval;
 pub mod error;
 pub mod kernels;
 pub mod matrix;
+pub mod plan;
 pub mod read;
 pub mod rng;
 pub mod smoothness;
