@@ -492,3 +492,30 @@ fn a_closed_stdout_ends_quietly() {
         assert_eq!(out.status.code(), Some(141), "{args:?}");
     }
 }
+
+/// synth builds the code in memory: a size that would abort on allocation is bad usage, and a
+/// small code round-trips through analyze. The Fourier code's spectrum is k^(−α) for each
+/// (cos, sin) pair, a staircase of equal pairs, so a fit over n = 2…50 gives α ≈ 1.94 (measured
+/// 1.9431), not exactly the 2 it was built with.
+#[test]
+fn synth_refuses_what_it_cannot_hold_and_writes_what_it_can() {
+    let out = std::env::temp_dir().join(format!("eigenlens-cli-synth-{}.npy", std::process::id()));
+    let out_s = out.to_str().unwrap();
+    let (code, _, stderr) =
+        run(&["synth", "gaussian", "--alpha", "2", "--rows", "100000000", "--cols", "100000", "--out", out_s]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("more than synth builds in memory") && !stderr.contains("panicked"), "{stderr}");
+    let (code, _, stderr) = run(&["synth", "gaussian", "--alpha", "NaN", "--rows", "8", "--cols", "4", "--out", out_s]);
+    assert_eq!(code, 2, "{stderr}");
+
+    let (code, _, stderr) =
+        run(&["synth", "fourier", "--alpha", "2", "--rows", "2000", "--cols", "200", "--out", out_s]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = run(&["analyze", out_s, "--lo", "2", "--hi", "50", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((v["n_rows"].as_u64(), v["n_cols"].as_u64()), (Some(2000), Some(200)));
+    let alpha = v["alpha_fit"]["alpha"].as_f64().unwrap();
+    assert!((alpha - 2.0).abs() < 0.1, "alpha {alpha}");
+    let _ = std::fs::remove_file(&out);
+}

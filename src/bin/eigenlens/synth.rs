@@ -1,6 +1,8 @@
 //! `eigenlens synth`: writes a synthetic code of known α as an f32 `.npy`.
 
 use crate::args::Failure;
+use eigenlens::analysis::MAX_UNITS;
+use eigenlens::matrix::DEFAULT_MEMORY_LIMIT;
 use eigenlens::synth;
 
 /// Writes a synthetic code whose eigenspectrum falls as n^(−α), as an f32 .npy
@@ -34,6 +36,18 @@ pub enum Kind {
 }
 
 pub fn run(args: SynthArgs) -> Result<(), Failure> {
+    // The code is built in memory (with a D × D rotation): refuse what would abort on allocation.
+    let values = (args.rows as u64).saturating_mul(args.cols as u64);
+    if values > DEFAULT_MEMORY_LIMIT || args.cols > MAX_UNITS {
+        return Err(Failure::Usage(format!(
+            "--rows {} --cols {} is more than synth builds in memory (at most {DEFAULT_MEMORY_LIMIT} values, \
+             D ≤ {MAX_UNITS}); write several smaller files",
+            args.rows, args.cols
+        )));
+    }
+    if !args.alpha.is_finite() {
+        return Err(Failure::Usage(format!("--alpha must be a finite number, got {}", args.alpha)));
+    }
     let m = match args.kind {
         Kind::Fourier => synth::fourier_code(args.alpha, args.rows, args.cols, Some(args.seed)),
         Kind::Gaussian => synth::gaussian_code(args.alpha, args.rows, args.cols, args.seed),
