@@ -107,6 +107,13 @@ export function reportCsv(report) {
 
 export const csvBlob = (report) => new Blob([reportCsv(report)], { type: 'text/csv' });
 
+/** A sweep report's curves as CSV: t, y1 … yK (rows in sweep order). */
+export function curvesCsv(report) {
+  const head = ['t', ...report.curves.map((_, k) => `y${k + 1}`)].join(',');
+  const rows = Array.from(report.t, (t, i) => [t, ...report.curves.map((c) => c.values[i])].join(','));
+  return `${head}\n${rows.join('\n')}\n`;
+}
+
 const escapeAttr = (v) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /** The two lines a blog post needs: the script and the element with these attributes. */
