@@ -298,7 +298,9 @@ export class EigenlensSpectrum extends EigenlensElement {
     const fit = report.alpha_fit;
     const p = this.parts;
     const src = report.source;
-    const title = this.getAttribute('label') || src?.name || this.dataName();
+    const key = this.getAttribute('key');
+    // An array of a multi-array file is named with its file: "layers.npz › h2".
+    const title = this.getAttribute('label') || (key ? `${this.dataName()} › ${key}` : src?.name || this.dataName());
     p.title.textContent = title;
     p.alpha.textContent = fit.valid ? fit.alpha.toFixed(4) : 'none';
     p.detail.textContent = fit.valid && Number.isFinite(fit.r2)
