@@ -194,3 +194,32 @@ export async function openInPage(page, path) {
   await page.setInputFiles('#file', path);
   return outcome();
 }
+
+/** A .safetensors file of f32 tensors: {name: {shape, values}} (values row-major). */
+export function safetensorsBytes(tensors) {
+  const header = {};
+  const blobs = [];
+  let offset = 0;
+  for (const [name, { shape, values }] of Object.entries(tensors)) {
+    const bytes = Buffer.from(Float32Array.from(values).buffer);
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes.length] };
+    blobs.push(bytes);
+    offset += bytes.length;
+  }
+  let json = JSON.stringify(header);
+  while (json.length % 8) json += ' ';
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([size, Buffer.from(json), ...blobs]);
+}
+
+/** Every element in the document, shadow roots included, matching `selector` (run in the page). */
+export const deepCount = (page, selector) => page.evaluate((sel) => {
+  let count = 0;
+  const visit = (root) => {
+    count += root.querySelectorAll(sel).length;
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) visit(el.shadowRoot);
+  };
+  visit(document);
+  return count;
+}, selector);
