@@ -20,7 +20,14 @@ export const getScriptUrl = () => scriptUrl;
  * the origin (a post on the same site serves it there; the tool's own origin, often a local
  * server, is never written into a blog post).
  */
-export const scriptPath = () => new URL(scriptUrl).pathname;
+export const scriptPath = () => sitePath(scriptUrl);
+
+/** A URL as a post on this site can write it: its path when it is on this page's origin (so
+ *  it works from a post at any depth), else in full. */
+export function sitePath(url) {
+  const u = new URL(url, document.baseURI);
+  return u.origin === location.origin ? `${u.pathname}${u.search}` : u.href;
+}
 
 let rulesPromise = null;
 
@@ -268,7 +275,8 @@ export class EigenlensElement extends HTMLElement {
     if (!this.isConnected) return;
     const theme = (this.getAttribute('theme') || 'auto').toLowerCase();
     const dark = theme === 'dark' || (theme !== 'light' && hostIsDark(this));
-    if ((this.dataset.scheme === 'dark') !== dark) this.dataset.scheme = dark ? 'dark' : 'light';
+    const scheme = dark ? 'dark' : 'light';
+    if (this.dataset.scheme !== scheme) this.dataset.scheme = scheme;
   }
 
   /** Coalesces a burst of attribute changes into one update. */
@@ -366,13 +374,12 @@ export class EigenlensElement extends HTMLElement {
   }
 
   /**
-   * The markup that reproduces this element as it is now. The script path is this site's own
-   * (never an origin); `src` is as written, or for a handed-over file its name (the file then
-   * sits next to the post).
+   * The markup that reproduces this element as it is now. The script path and `src` are paths on
+   * this site (never its origin); a handed-over file is named alone (it then sits next to the post).
    */
   embedCode(attributes) {
     return embedCode(scriptPath(), this.localName, {
-      src: this.#file ? this.#file.name : this.getAttribute('src'),
+      src: this.#file ? this.#file.name : sitePath(this.srcUrl()),
       ...attributes,
       theme: this.getAttribute('theme'),
     });

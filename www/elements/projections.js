@@ -16,7 +16,7 @@ import { run } from '../engine.js';
 import { figureSize } from '../plots/size.js';
 import { sweepCurves, curvesPlot } from '../plots/curves.js';
 import { toolbar, figureExports, download, jsonBlob, curvesCsv, copyText, stem } from '../export.js';
-import { EigenlensElement, el, fetchAsFile } from './base.js';
+import { EigenlensElement, el, fetchAsFile, sitePath } from './base.js';
 
 /** Attributes that change only the drawing, not the numbers. */
 const DRAWING = new Set(['shuffled', 'label', 'controls']);
@@ -96,7 +96,8 @@ export class EigenlensProjections extends EigenlensElement {
   embedMarkup() {
     const s = this.settings();
     return this.embedCode({
-      key: this.getAttribute('key'), param: this.#paramFile ? this.#paramFile.name : this.getAttribute('param'),
+      key: this.getAttribute('key'),
+      param: this.#paramFile ? this.#paramFile.name : this.getAttribute('param') && sitePath(this.getAttribute('param')),
       k: s.k, seed: s.seed, periodic: s.periodic, d: String(s.d), shuffled: this.hasAttribute('shuffled'),
       label: this.getAttribute('label'),
     });

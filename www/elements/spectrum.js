@@ -217,7 +217,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     const name = source.name;
     return this.cancellable(async (signal) => {
       this.showStatus(`Loading ${name}…`);
-      const file = await this.dataFile(signal);
+      const file = await this.dataFile(signal); // a fetch error says what it is as it stands
       const started = performance.now();
       this.showStatus(`Analysing ${name} (${(file.size / 1e6).toFixed(1)} MB) in this browser…`, 0);
       const onProgress = ({ done, total, rows }) => {
@@ -227,11 +227,17 @@ export class EigenlensSpectrum extends EigenlensElement {
         this.showStatus(`Analysing ${name}: ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB${speed}`, total ? done / total : 0);
       };
       const options = { fit, drop_nonfinite: source.dropNonfinite, rows: source.rows };
-      const report = await run({ type: 'analyze', file, key: source.key, options }, onProgress, { signal });
+      let report;
+      try {
+        report = await run({ type: 'analyze', file, key: source.key, options }, onProgress, { signal });
+      } catch (e) {
+        if (e.message === 'cancelled') throw e;
+        throw new Error(`Could not analyse ${name}: ${e.message}`, { cause: e });
+      }
       if (this.#source === id) [this.#report, this.#reportFit, this.#data] = [report, JSON.stringify(fit), file];
     }).catch((e) => {
       if (this.#source === id) this.#source = ''; // the next update reads again
-      throw new Error(e.message === 'cancelled' ? `Cancelled reading ${name}.` : `Could not analyse ${name}: ${e.message}`, { cause: e });
+      throw e.message === 'cancelled' ? new Error(`Cancelled reading ${name}.`, { cause: e }) : e;
     });
   }
 
