@@ -47,7 +47,8 @@ export function standaloneSvg(svg) {
   copy.style.maxWidth = '';
   const [, , w, h] = (svg.getAttribute('viewBox') ?? `0 0 ${svg.width.baseVal.value} ${svg.height.baseVal.value}`).split(/[\s,]+/).map(Number);
   const bg = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-  Object.entries({ x: 0, y: 0, width: w, height: h, fill: backgroundOf(svg) }).forEach(([k, v]) => bg.setAttribute(k, v));
+  const rect = { x: 0, y: 0, width: w, height: h, fill: backgroundOf(svg) };
+  Object.entries(rect).forEach(([k, v]) => bg.setAttribute(k, v));
   copy.insertBefore(bg, copy.querySelector(':scope > :not(style)'));
   return copy;
 }

@@ -18,7 +18,12 @@ let ctx;
  *  METHODS' Gaussian code has, in the unit basis), from a seeded generator. */
 function gaussianNpy(alpha, rows, cols, seed = 1) {
   let a = seed >>> 0;
-  const uniform = () => { a = (a + 0x6d2b79f5) >>> 0; let t = Math.imul(a ^ (a >>> 15), a | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296; };
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
   const values = new Float32Array(rows * cols);
   for (let i = 0; i < values.length; i++) {
     const n = (i % cols) + 1;
@@ -229,7 +234,12 @@ test('drag on the spectrum sets n_lo…n_hi, refits at once, and agrees with the
     const x = svg.scale('x');
     const m = svg.getScreenCTM();
     const [ya, yb] = svg.scale('y').range;
-    const at = (n) => { const p = svg.createSVGPoint(); p.x = x.apply(n); p.y = (ya + yb) / 2; return p.matrixTransform(m); };
+    const at = (n) => {
+      const p = svg.createSVGPoint();
+      p.x = x.apply(n);
+      p.y = (ya + yb) / 2;
+      return p.matrixTransform(m);
+    };
     const a = at(5), b = at(60);
     return [a.x, b.x, a.y];
   });
@@ -275,7 +285,10 @@ test('phone width: the analyses fit without horizontal scrolling', async () => {
   const { page } = ctx;
   await page.setViewportSize({ width: 375, height: 800 });
   await page.waitForTimeout(300);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(() => {
+    const root = document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow} px`);
   await page.setViewportSize({ width: 1280, height: 800 });
 });

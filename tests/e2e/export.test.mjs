@@ -56,7 +56,8 @@ test('an element\'s exports: SVG with α, PNG at 2×, JSON exact, CSV', async ()
     const r = e.shadowRoot.querySelector('[part~="plot"] svg').getBoundingClientRect();
     return { width: r.width, height: r.height };
   });
-  assert.deepEqual(pngSize(png.bytes), { width: Math.round(2 * onScreen.width), height: Math.round(2 * onScreen.height) });
+  const twice = { width: Math.round(2 * onScreen.width), height: Math.round(2 * onScreen.height) };
+  assert.deepEqual(pngSize(png.bytes), twice);
 
   const json = await exported(page, button('json'));
   const text = json.bytes.toString('utf8');
@@ -64,7 +65,8 @@ test('an element\'s exports: SVG with α, PNG at 2×, JSON exact, CSV', async ()
     const r = e.report, back = JSON.parse(t);
     return {
       n: back.eigenvalues.length,
-      same: back.eigenvalues.length === r.eigenvalues.length && back.eigenvalues.every((v, i) => Object.is(v, r.eigenvalues[i])),
+      same: back.eigenvalues.length === r.eigenvalues.length
+        && back.eigenvalues.every((v, i) => Object.is(v, r.eigenvalues[i])),
       alpha: Object.is(back.alpha_fit.alpha, r.alpha_fit.alpha),
       keys: Object.keys(r).every((k) => k in back),
     };

@@ -15,7 +15,8 @@ after(async () => { await ctx?.close(); });
 const IMG = '<img src=x onerror=window.__xss=1>';
 const BOLD = '<b>bold';
 /** A small matrix with a spectrum (not constant columns). */
-const layer = (rows, cols, phase = 0) => matrixNpy(rows, cols, (i, j) => Math.sin(0.37 * i * (j + 1) + phase) / (j + 1));
+const layer = (rows, cols, phase = 0) => matrixNpy(rows, cols,
+  (i, j) => Math.sin(0.37 * i * (j + 1) + phase) / (j + 1));
 
 test('an .npz whose array names are markup: the chooser, the title and the table show them as text', async () => {
   const { page } = ctx;

@@ -30,7 +30,8 @@ function gaussian(rows, cols, seed = 7) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
   };
-  return matrixNpy(rows, cols, (_, j) => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) / (j + 1));
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return matrixNpy(rows, cols, (_, j) => normal() / (j + 1));
 }
 
 test('Axes and units works on the demo, before any file is loaded (issue 12 item 13)', async () => {

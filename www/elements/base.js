@@ -137,7 +137,7 @@ export async function fetchAsFile(url, { signal } = {}) {
   try {
     response = await fetch(url, { signal });
   } catch (e) {
-    if (signal?.aborted) throw new Error('cancelled');
+    if (signal?.aborted) throw new Error('cancelled', { cause: e });
     throw new Error(`could not fetch ${url} (a network error, or the page's Content-Security-Policy blocks it)`, { cause: e });
   }
   if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status} ${response.statusText || ''}`.trim());

@@ -56,7 +56,8 @@ export class EigenlensSpectrum extends EigenlensElement {
   /** The bootstrap interval on α for the fit shown, {lo, hi, level}, or null. */
   get interval() {
     const r = this.#boot?.result;
-    return r && this.#boot.fit === this.#reportFit && r.lo !== null && r.hi !== null ? { lo: r.lo, hi: r.hi, level: r.level } : null;
+    const current = r && this.#boot.fit === this.#reportFit && r.lo !== null && r.hi !== null;
+    return current ? { lo: r.lo, hi: r.hi, level: r.level } : null;
   }
   /** The file whose rows are on screen, with its key: {file, key} or null. */
   get data() { return this.#data && { file: this.#data, key: this.getAttribute('key') || null }; }
@@ -208,7 +209,8 @@ export class EigenlensSpectrum extends EigenlensElement {
     const dropNonfinite = this.hasAttribute('drop-nonfinite');
     const file = this.file;
     const where = file ? `file:${file.name}:${file.size}:${file.lastModified}` : `url:${this.srcUrl()}`;
-    return { id: JSON.stringify([where, key, rows, dropNonfinite]), file, key, rows, dropNonfinite, name: this.dataName() };
+    const id = JSON.stringify([where, key, rows, dropNonfinite]);
+    return { id, file, key, rows, dropNonfinite, name: this.dataName() };
   }
 
   /** Reads and analyses the data with `fit`, with progress and Cancel in the status line. */

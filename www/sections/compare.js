@@ -120,7 +120,7 @@ export function mountCompare(page) {
       // One at a time, in load order: the pool's workers stay free for the rest of the page.
       queue = queue.then(async () => {
         $('compare-status').textContent = `reading ${file.name}…`;
-        let key = null;
+        let key;
         try {
           key = await chooseArray({ box: $('compare-chooser'), note: $('compare-note'), file });
         } catch (e) {

@@ -26,7 +26,9 @@ export function mountSections({ spectrum }) {
   page.d = verdict.d;
   const sweep = mountSweep(page);
   page.sweep = sweep.current;
-  const mounted = [mountSummary(page), mountCvpca(page), sweep, mountSynth(page), mountAlignment(page), mountCompare(page)];
+  const mounted = [
+    mountSummary(page), mountCvpca(page), sweep, mountSynth(page), mountAlignment(page), mountCompare(page),
+  ];
   let width = innerWidth;
   addEventListener('resize', () => {
     if (Math.abs(innerWidth - width) <= 8) return;

@@ -16,7 +16,8 @@ export function mountSynth(page) {
   const redraw = () => {
     $('synth-out').hidden = !codes.length;
     if (!codes.length) return;
-    const series = [...(yours ? [yours] : []), ...codes.map((c) => ({ label: c.label, eigenvalues: c.report.spectrum.eigenvalues }))];
+    const synthetic = codes.map((c) => ({ label: c.label, eigenvalues: c.report.spectrum.eigenvalues }));
+    const series = [...(yours ? [yours] : []), ...synthetic];
     const spectraBox = $('synth-spectra');
     draw(spectraBox, spectraPlot(series, figureSize(spectraBox.clientWidth)), `spectra scaled to λ₁ = 1: ${series.map((s) => s.label).join('; ')}`);
     exportsFor(spectraBox, 'eigenlens-synthetic.spectra', 'spectra');

@@ -92,10 +92,9 @@ export function mountVerdict(page) {
     render();
   });
   page.on('sweep', ({ report, name }) => {
-    codes.sweep = report && {
-      name, fit: report.alpha_fit, source: report.verdict?.source ?? 'plain',
-      interval: Number.isFinite(report.verdict?.lo) && Number.isFinite(report.verdict?.hi) ? { lo: report.verdict.lo, hi: report.verdict.hi } : null,
-    };
+    const v = report?.verdict;
+    const interval = Number.isFinite(v?.lo) && Number.isFinite(v?.hi) ? { lo: v.lo, hi: v.hi } : null;
+    codes.sweep = report && { name, fit: report.alpha_fit, source: v?.source ?? 'plain', interval };
     render();
   });
   page.on('synth', (list) => { codes.synth = list; render(); });
