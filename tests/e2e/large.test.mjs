@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { openSync, writeSync, closeSync, rmSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPage, npyBytes } from './browser.mjs';
+import { openPage, npyBytes, shown, settledMain } from './browser.mjs';
 import { cliJson } from './cli.mjs';
 
 const ROWS = 4 * 1024 * 1024;
@@ -51,17 +51,20 @@ test('a 2 GiB .npy: the page reads it in chunks under 512 MiB of wasm memory and
   assert.ok(Math.abs(cli.alpha_fit.alpha - 2) < 0.05, `CLI α ${cli.alpha_fit.alpha}`);
 
   const { page } = ctx;
-  await page.waitForSelector('#result[data-state="done"]', { timeout: 60_000 }); // the demo first
+  await settledMain(page); // the demo first
   await page.evaluate(() => {
     window.longTasks = [];
     new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); })
       .observe({ type: 'longtask' });
   });
   await page.setInputFiles('#file', path);
-  await page.waitForFunction(() => /large_4Mx128/.test(document.querySelector('#result-name').textContent)
-    || !document.querySelector('#error').hidden, null, { timeout: 540_000, polling: 1000 });
+  await page.waitForFunction(() => /large_4Mx128/.test(document.querySelector('#spectrum').report?.source?.name ?? '')
+    || document.querySelector('#spectrum').dataset.state === 'error' || !document.querySelector('#error').hidden,
+  null, { timeout: 540_000, polling: 1000 });
   assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').textContent());
-  const alpha = Number(await page.locator('#alpha-value').textContent());
+  const s = await shown(page);
+  assert.equal(s.error, null);
+  const alpha = Number(s.alpha);
   assert.equal(alpha.toFixed(4), cli.alpha_fit.alpha.toFixed(4), 'page α = CLI α');
   const summary = await page.locator('#summary').textContent();
   assert.match(summary, /4,194,304 × 128/);
