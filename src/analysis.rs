@@ -371,8 +371,8 @@ fn pitfalls(r: &Report) -> Vec<String> {
             None => String::new(),
         };
         out.push(format!(
-            "Not one power law over n = {}…{}: a power law broken at n ≈ {} (slopes {}) leaves {:.0} % of the \
-             residual, and {}. α = {:.3} depends on the range.{suggestion}",
+            "Not one power law over n = {}…{}: a power law broken at n ≈ {} (slopes {}) fits with {:.0} % of \
+             one power law's residual, and {}. α = {:.3} depends on the range.{suggestion}",
             f.rank_lo,
             f.rank_hi,
             breaks.join(", "),
