@@ -249,3 +249,35 @@ fn layers_are_compared_over_one_common_range() {
     assert!((c.layers[0].n_over_d - 540.0 / 256.0).abs() < 1e-12 && c.layers[1].n_over_d == 3000.0 / 384.0);
     assert!(c.warnings.iter().any(|w| w.contains("N/D differs")));
 }
+
+/// Integer storage: every value is rounded to a step of 1, so the floor is 1/12 per unit (units
+/// that vary far more than that). A Gaussian code λ_n = 10⁴·n^−2 (D = 200, N = 1000) rounded
+/// to i16 stays above 10 × 1/12 over the whole range 11 … 100 (λ_100 ≈ 1): no warning.
+#[test]
+fn integer_storage_has_a_floor_of_one_twelfth() {
+    let (n, d) = (1000, 200);
+    let x = gaussian_code(2.0, n, d, 31);
+    let mut bytes = read::npy::header_bytes("<i2", &[n as u64, d as u64]);
+    for v in &x.data {
+        bytes.extend_from_slice(&((v * 100.0).round() as i16).to_le_bytes());
+    }
+    let r = analyze_npy("counts.npy", bytes);
+    let floor = r.precision_floor.as_ref().unwrap();
+    assert_eq!(floor.dtype, "i16");
+    assert!((floor.value * 12.0 - 1.0).abs() < 1e-12, "{}", floor.value);
+    assert!(!r.warnings.iter().any(|w| w.starts_with("Stored as")), "{:?}", r.warnings);
+}
+
+/// The page refits from the report alone (another range): the same report as a fresh analysis
+/// with that range, diagnostics and warnings included.
+#[test]
+fn refitting_a_report_equals_analysing_with_that_range() {
+    let alpha_req = FitRequest { lo: 11, hi: 100, ..FitRequest::default() };
+    let fresh =
+        common::analyze_file("digits_mlp/plain_h1_test.f32.npy", &Options { fit: alpha_req, ..Options::default() })
+            .unwrap();
+    let mut refitted = common::analyze_file("digits_mlp/plain_h1_test.f32.npy", &Options::default()).unwrap();
+    assert_ne!(refitted.alpha_fit, fresh.alpha_fit);
+    analysis::refit(&mut refitted, &alpha_req);
+    assert_eq!(refitted, fresh);
+}
