@@ -192,6 +192,19 @@ pub struct Report {
     pub eigenvalues: Vec<f64>,
 }
 
+impl Report {
+    /// What [`crate::stats::compare::compare`] needs of this report, under the name `name`.
+    pub fn layer<'a>(&'a self, name: &'a str) -> crate::stats::compare::LayerSpectrum<'a> {
+        crate::stats::compare::LayerSpectrum {
+            name,
+            n_rows: self.n_rows,
+            n_cols: self.n_cols,
+            numerical_rank: self.numerical_rank,
+            eigenvalues: &self.eigenvalues,
+        }
+    }
+}
+
 /// The preprocessing applied (key `preprocessing`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]

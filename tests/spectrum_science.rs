@@ -248,6 +248,16 @@ fn layers_are_compared_over_one_common_range() {
     assert_eq!(c.layers[1].alpha_fit.label, "0.710 (stringer, n = 11…128)");
     assert!((c.layers[0].n_over_d - 540.0 / 256.0).abs() < 1e-12 && c.layers[1].n_over_d == 3000.0 / 384.0);
     assert!(c.warnings.iter().any(|w| w.contains("N/D differs")));
+    // From reports, as the CLI and the page hold them: the same comparison.
+    let reports: Vec<Report> = files
+        .iter()
+        .map(|f| common::analyze_file(r["matrices"][f]["path"].as_str().unwrap(), &Options::default()).unwrap())
+        .collect();
+    let from_reports = compare(&[reports[0].layer(files[0]), reports[1].layer(files[1])], &FitRequest::default());
+    assert_eq!((from_reports.rank_hi, from_reports.limited_by), (128, c.limited_by.clone()));
+    for (a, b) in from_reports.layers.iter().zip(&c.layers) {
+        assert!((a.alpha_fit.alpha.unwrap() - b.alpha_fit.alpha.unwrap()).abs() < 1e-6);
+    }
 }
 
 /// Integer storage: every value is rounded to a step of 1, so the floor is 1/12 per unit (units
