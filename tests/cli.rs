@@ -83,7 +83,7 @@ fn readable_summary_without_json() {
     let path = common::data("digits_mlp/plain_h1_test.f32.npy");
     let (code, stdout, _) = run(&["analyze", path.to_str().unwrap()]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("alpha                2.3941  (stringer fit, n = 11…128, 118 points"), "{stdout}");
+    assert!(stdout.contains("alpha                2.394 (stringer, n = 11…128)  118 points, R² = 0.9961"), "{stdout}");
 }
 
 #[test]
@@ -379,6 +379,7 @@ fn an_unknown_flag_exits_2_and_names_it() {
     for args in [
         &["analyze", "x.npy", "--bogus"][..],
         &["list", "x.npz", "--bogus"],
+        &["compare", "a.npy", "b.npy", "--bogus"],
         &["cvpca", "a.npy", "b.npy", "--bogus"],
         &["sweep", "x.npy", "--bogus"],
         &["toy", "--bogus"],
@@ -397,7 +398,7 @@ fn an_unknown_flag_exits_2_and_names_it() {
     assert!(stderr.contains("steps"), "{stderr}");
 }
 
-const COMMANDS: [&str; 6] = ["analyze", "list", "cvpca", "sweep", "toy", "synth"];
+const COMMANDS: [&str; 7] = ["analyze", "list", "compare", "cvpca", "sweep", "toy", "synth"];
 
 #[test]
 fn help_lists_every_command() {
@@ -419,9 +420,11 @@ fn help_lists_every_command() {
 #[test]
 fn each_command_help_names_its_flags() {
     let fit = ["--estimator", "--preset", "--lo", "--hi"];
-    let expected: [(&str, Vec<&str>); 6] = [
-        ("analyze", [&fit[..], &["--rows", "--drop-nonfinite", "--json"]].concat()),
+    let pre = ["--standardize", "--remove-top"];
+    let expected: [(&str, Vec<&str>); 7] = [
+        ("analyze", [&fit[..], &pre, &["--rows", "--drop-nonfinite", "--json"]].concat()),
         ("list", vec!["--json"]),
+        ("compare", [&fit[..], &pre, &["--rows", "--drop-nonfinite", "--json"]].concat()),
         ("cvpca", [&fit[..], &["--shuffles", "--seed", "--rows", "--json"]].concat()),
         ("sweep", [&fit[..], &["--param", "--periodic", "--k", "--seed", "--shuffle-seed", "--d", "--json"]].concat()),
         (

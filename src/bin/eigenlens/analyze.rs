@@ -1,12 +1,18 @@
-//! `eigenlens analyze`: the spectrum, α and dimensionality of one matrix.
+//! `eigenlens analyze`: the spectrum, α, its diagnostics and dimensionality of one matrix.
+//!
+//! A seekable file large enough is read by one thread per core, each on its share of rows
+//! (`plan::row_shares`); the shares' moments merge by the Chan update and their rounding noise
+//! by `RoundingNoise::merge`, so the report is the one-reader report up to round-off.
 
-use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs};
-use eigenlens::analysis::{self, Options, Report};
+use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs, PreArgs};
+use eigenlens::analysis::{self, Accumulated, Preprocess, Report};
+use eigenlens::stats::precision::RoundingNoise;
+use eigenlens::stats::FitRequest;
 use std::fmt::Write;
 use std::ops::Range;
 
-/// The eigenspectrum, power-law exponent α and dimensionality of one matrix (rows = inputs,
-/// columns = units)
+/// The eigenspectrum, power-law exponent α (with its fit-range diagnostics and the storage
+/// precision floor) and dimensionality of one matrix (rows = inputs, columns = units)
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
     /// The matrix: a file, or FILE:KEY for one array of a .npz or .safetensors file
@@ -14,33 +20,21 @@ pub struct AnalyzeArgs {
     pub file: String,
     #[command(flatten)]
     pub fit: FitArgs,
+    #[command(flatten)]
+    pub pre: PreArgs,
     /// Analyse only rows A to B (0-based, B exclusive; either end may be left out)
     #[arg(long, value_name = "A:B", value_parser = parse_rows)]
     pub rows: Option<Range<u64>>,
     /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
     #[arg(long)]
     pub drop_nonfinite: bool,
-    /// Print one JSON object (every figure, all D eigenvalues) instead of a summary
+    /// Print one JSON object (every figure, all D eigenvalues, the diagnostics) instead of a summary
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
-    let spec = args.file.as_str();
-    let options = Options { fit: args.fit.request(), drop_nonfinite: args.drop_nonfinite };
-    let mut opened = open_matrix_file(spec, args.rows.clone())?;
-    let (path, _) = split_key(spec);
-    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
-    let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let shares = eigenlens::plan::row_shares(path, &opened.info, args.rows, readers);
-    let acc = if shares.len() > 1 {
-        drop(opened.rows);
-        accumulate_shares(spec, &shares, options.drop_nonfinite)?
-    } else {
-        analysis::accumulate(opened.rows.as_mut(), options.drop_nonfinite, &mut |_, _| true).map_err(input)?
-    };
-    let mut report = analysis::spectrum_report(acc, &options.fit).map_err(input)?;
-    report.source = Some(opened.info);
+    let report = report_of(&args.file, args.rows, args.drop_nonfinite, &args.fit.request(), &args.pre.preprocess())?;
     if args.json {
         print_json(&report)
     } else {
@@ -48,20 +42,50 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     }
 }
 
-/// Each share read by its own thread and reader; the moments merged in row order (Chan).
+/// The report of the matrix `spec` (FILE[:KEY]): read (by several threads when the file allows),
+/// with the rounding noise of its stored type, then fitted with `fit` after `pre`.
+pub fn report_of(
+    spec: &str,
+    rows: Option<Range<u64>>,
+    drop_nonfinite: bool,
+    fit: &FitRequest,
+    pre: &Preprocess,
+) -> Result<Report, Failure> {
+    let mut opened = open_matrix_file(spec, rows.clone())?;
+    let (path, _) = split_key(spec);
+    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shares = eigenlens::plan::row_shares(path, &opened.info, rows, readers);
+    let (acc, rounding) = if shares.len() > 1 {
+        drop(opened.rows);
+        accumulate_shares(spec, &shares, &opened.info.dtype, drop_nonfinite)?
+    } else {
+        analysis::accumulate_stored(opened.rows.as_mut(), &opened.info.dtype, drop_nonfinite, &mut |_, _| true)
+            .map_err(input)?
+    };
+    let mut report = analysis::report_from(acc, rounding.as_ref(), fit, pre).map_err(input)?;
+    report.source = Some(opened.info);
+    Ok(report)
+}
+
+/// Each share read by its own thread and reader; the moments (Chan) and the rounding noise
+/// merged in row order.
 fn accumulate_shares(
     spec: &str,
     shares: &[Range<u64>],
+    dtype: &str,
     drop_nonfinite: bool,
-) -> Result<analysis::Accumulated, Failure> {
+) -> Result<(Accumulated, Option<RoundingNoise>), Failure> {
     let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
-    let parts: Vec<Result<analysis::Accumulated, Failure>> = std::thread::scope(|scope| {
+    type Part = Result<(Accumulated, Option<RoundingNoise>), Failure>;
+    let parts: Vec<Part> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
             .map(|share| {
                 scope.spawn(move || {
                     let mut opened = open_matrix_file(spec, Some(share.clone()))?;
-                    analysis::accumulate(opened.rows.as_mut(), drop_nonfinite, &mut |_, _| true).map_err(input)
+                    analysis::accumulate_stored(opened.rows.as_mut(), dtype, drop_nonfinite, &mut |_, _| true)
+                        .map_err(input)
                 })
             })
             .collect();
@@ -70,12 +94,17 @@ fn accumulate_shares(
             .map(|h| h.join().unwrap_or_else(|_| Err(Failure::Input("a reader thread failed".into()))))
             .collect()
     });
-    let mut total: Option<analysis::Accumulated> = None;
+    let mut total: Option<(Accumulated, Option<RoundingNoise>)> = None;
     for part in parts {
-        let part = part?;
+        let (acc, rounding) = part?;
         match &mut total {
-            None => total = Some(part),
-            Some(acc) => acc.merge(&part).map_err(input)?,
+            None => total = Some((acc, rounding)),
+            Some((sum, sum_rounding)) => {
+                sum.merge(&acc).map_err(input)?;
+                if let (Some(a), Some(b)) = (sum_rounding.as_mut(), rounding.as_ref()) {
+                    a.merge(b).map_err(input)?;
+                }
+            }
         }
     }
     total.ok_or_else(|| Failure::Input("no rows to read".into()))
@@ -107,36 +136,94 @@ fn write_summary(s: &mut String, r: &Report) -> std::fmt::Result {
     if r.n_dropped_rows > 0 {
         writeln!(s, "rows dropped         {} (NaN/Inf)", r.n_dropped_rows)?;
     }
+    let p = &r.preprocessing;
+    if p.standardized {
+        writeln!(s, "units                z-scored: the spectrum is of the correlation matrix")?;
+    }
+    if p.removed_top > 0 {
+        let removed: Vec<String> = p.removed_eigenvalues.iter().map(|v| format!("{v:.4e}")).collect();
+        let label = format!("removed top {}", p.removed_top);
+        writeln!(s, "{label:<21}λ = {} (the rest renumbered from 1)", removed.join(" "))?;
+    }
     writeln!(s, "total variance       {:.6e}", r.total_variance)?;
     writeln!(s, "numerical rank       {}", r.numerical_rank)?;
     writeln!(s, "constant columns     {}", r.n_constant_columns)?;
     writeln!(s, "participation ratio  {:.4}", r.participation_ratio)?;
     writeln!(s, "effective rank       {:.4}", r.effective_rank)?;
     writeln!(s, "k90                  {}", r.k90)?;
-    let f = &r.alpha_fit;
-    match (f.valid, f.alpha) {
-        (true, Some(alpha)) => writeln!(
-            s,
-            "alpha                {alpha:.4}  ({} fit, n = {}…{}, {} points, R² = {:.4})",
-            f.estimator,
-            f.rank_lo,
-            f.rank_hi,
-            f.n_points,
-            f.r2.unwrap_or(f64::NAN)
-        )?,
-        _ => writeln!(
-            s,
-            "alpha                none  ({} fit, n = {}…{}: {})",
-            f.estimator,
-            f.rank_lo,
-            f.rank_hi,
-            f.reason.as_deref().unwrap_or("invalid")
-        )?,
-    }
+    write_alpha(s, r)?;
     let top: Vec<String> = r.eigenvalues.iter().take(5).map(|v| format!("{v:.4e}")).collect();
     writeln!(s, "eigenvalues (top 5)  {}", top.join(" "))?;
     for w in &r.warnings {
         writeln!(s, "note: {w}")?;
+    }
+    Ok(())
+}
+
+/// α as the core labels it, then the curvature verdict, the suggested range and the precision
+/// floor, each saying what it does not show.
+fn write_alpha(s: &mut String, r: &Report) -> std::fmt::Result {
+    let f = &r.alpha_fit;
+    match f.r2 {
+        Some(r2) if f.valid => writeln!(s, "alpha                {}  {} points, R² = {r2:.4}", f.label, f.n_points)?,
+        _ => writeln!(s, "alpha                {}", f.label)?,
+    }
+    let d = &r.fit_diagnostics;
+    let c = &d.curvature;
+    if !c.tested {
+        writeln!(s, "curvature            not tested: {}", c.reason.as_deref().unwrap_or("no valid fit"))?;
+    } else if c.flagged {
+        let slopes: Vec<String> = c.slopes.iter().map(|a| format!("{a:.2}")).collect();
+        let breaks: Vec<String> = c.breaks.iter().map(|b| b.to_string()).collect();
+        writeln!(
+            s,
+            "curvature            {}: not one power law over n = {}…{} (slopes {} broken at n ≈ {}); α depends on \
+             the range",
+            c.kind.as_deref().unwrap_or("flagged"),
+            f.rank_lo,
+            f.rank_hi,
+            slopes.join(" → "),
+            breaks.join(", ")
+        )?;
+    } else {
+        let slopes: Vec<String> = c.slopes.iter().map(|a| format!("{a:.2}")).collect();
+        writeln!(
+            s,
+            "curvature            not flagged over n = {}…{} (slopes {}: flattening {:.0} %, steepening {:.0} %, \
+             broken law {:.0} % of the residual); a milder bend, or one outside the range, is not ruled out",
+            f.rank_lo,
+            f.rank_hi,
+            slopes.join(" → "),
+            c.flattening * 100.0,
+            c.steepening * 100.0,
+            c.rss_ratio.unwrap_or(1.0) * 100.0
+        )?;
+    }
+    match &d.suggested {
+        Some(g) => writeln!(
+            s,
+            "suggested range      n = {}…{}: local slope within ±{:.0} % (α = {:.3} there); stable, not proven clean",
+            g.lo,
+            g.hi,
+            eigenlens::stats::diagnostics::STABLE_TOLERANCE * 100.0,
+            g.alpha
+        )?,
+        None => writeln!(s, "suggested range      none: {}", d.suggested_reason.as_deref().unwrap_or("none found"))?,
+    }
+    match (&r.precision_floor, &r.source) {
+        (Some(floor), _) => {
+            let reach = r.eigenvalues.iter().take_while(|v| **v >= 10.0 * floor.value).count();
+            writeln!(
+                s,
+                "precision floor      {:.3e} ({} rounding, ulp²/12 per value; its eigenvalues {:.2e}…{:.2e}); \
+                 λ_n ≥ 10× the floor up to n = {reach}",
+                floor.value, floor.dtype, floor.band[0], floor.band[1]
+            )?;
+        }
+        (None, Some(info)) => {
+            writeln!(s, "precision floor      not measured for {} (only f16, bf16 and integer storage)", info.dtype)?
+        }
+        (None, None) => {}
     }
     Ok(())
 }

@@ -1,7 +1,9 @@
-//! What the commands share: the fit flags, `--rows A:B`, `FILE[:KEY]`, opening a matrix, the
-//! three ways a command ends early (bad usage, bad input, a closed stdout) and writing output.
+//! What the commands share: the fit flags, the preprocessing flags, `--rows A:B`, `FILE[:KEY]`,
+//! opening a matrix, the three ways a command ends early (bad usage, bad input, a closed stdout)
+//! and writing output.
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use eigenlens::analysis::Preprocess;
 use eigenlens::stats::{Estimator, FitRequest, RangePreset};
 use std::io::Write;
 use std::ops::Range;
@@ -66,6 +68,24 @@ impl FitArgs {
         fit.lo = self.lo.unwrap_or(fit.lo);
         fit.hi = self.hi.unwrap_or(fit.hi);
         fit
+    }
+}
+
+/// The preprocessing flags of the commands that read one spectrum per file (analyze, compare).
+#[derive(clap::Args, Debug, Default)]
+pub struct PreArgs {
+    /// Z-score the units: the spectrum of the correlation matrix instead of the covariance
+    #[arg(long)]
+    pub standardize: bool,
+    /// Drop the top K eigenvalues (the data's own top K principal components) from the fit, the
+    /// figures and the summary, and renumber the rest from 1
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub remove_top: usize,
+}
+
+impl PreArgs {
+    pub fn preprocess(&self) -> Preprocess {
+        Preprocess { standardize: self.standardize, remove_top: self.remove_top }
     }
 }
 

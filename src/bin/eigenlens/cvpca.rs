@@ -43,17 +43,13 @@ pub fn run(args: CvpcaArgs) -> Result<(), Failure> {
         return print_json(&report);
     }
     let mut s = String::new();
-    let alpha = |f: &eigenlens::stats::AlphaFit| match f.alpha {
-        Some(a) if f.valid => format!("{a:.4} ({} fit, n = {}…{})", f.estimator, f.rank_lo, f.rank_hi),
-        _ => format!("none ({})", f.reason.as_deref().unwrap_or("invalid")),
-    };
     let top = |v: &[f64]| v.iter().take(5).map(|v| format!("{v:.4e}")).collect::<Vec<_>>().join(" ");
     // Writing to a String cannot fail.
     let _ = writeln!(s, "N × D                      {} × {}", report.n_rows, report.n_cols);
     let _ = writeln!(s, "shared-variance fraction   {:.6}", report.shared_variance_fraction);
     let _ = writeln!(s, "axes with cv ≤ 0           {}", report.n_nonpositive);
-    let _ = writeln!(s, "α of the cvPCA spectrum    {}", alpha(&report.alpha_fit));
-    let _ = writeln!(s, "α of the plain spectrum    {}", alpha(&report.alpha_fit_plain));
+    let _ = writeln!(s, "α of the cvPCA spectrum    {}", report.alpha_fit.label);
+    let _ = writeln!(s, "α of the plain spectrum    {}", report.alpha_fit_plain.label);
     let _ = writeln!(s, "cv spectrum (top 5)        {}", top(&report.cv_spectrum));
     if let Some(shuffled) = &report.shuffled_cv_spectrum {
         let _ = writeln!(

@@ -9,6 +9,7 @@
 
 mod analyze;
 mod args;
+mod compare;
 mod cvpca;
 mod list;
 mod sweep;
@@ -36,6 +37,7 @@ struct Cli {
 enum Command {
     Analyze(analyze::AnalyzeArgs),
     List(list::ListArgs),
+    Compare(compare::CompareArgs),
     Cvpca(cvpca::CvpcaArgs),
     Sweep(sweep::SweepArgs),
     Toy(toy::ToyArgs),
@@ -47,6 +49,7 @@ impl Command {
         match self {
             Command::Analyze(_) => "analyze",
             Command::List(_) => "list",
+            Command::Compare(_) => "compare",
             Command::Cvpca(_) => "cvpca",
             Command::Sweep(_) => "sweep",
             Command::Toy(_) => "toy",
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(a) => analyze::run(a),
         Command::List(a) => list::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Cvpca(a) => cvpca::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Toy(a) => toy::run(a),
