@@ -55,7 +55,7 @@ fn every_dtype_gives_the_reference_spectrum() {
     assert_eq!(listed[1].flattened.as_deref(), Some("3-D [S=54, T=10, H=256] read as [S·T=540, H=256], row s·T + t"));
     assert_eq!(
         analyze(file, None).unwrap_err().to_string(),
-        "the file holds 3 arrays; choose one (FILE:NAME on the command line): h1, h1_3d, h1_f64"
+        "the file holds 3 arrays that can be analysed; choose one: h1, h1_3d, h1_f64"
     );
 }
 
