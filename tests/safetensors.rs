@@ -104,3 +104,29 @@ fn lying_headers_are_refused_by_name() {
     assert_eq!(e(raw(fine, &data)), "no array named 'a' in the file; it holds: x");
     assert_eq!(e(raw("[1,2]", &data)).split(':').next(), Some("bad safetensors header"));
 }
+
+/// A tensor of a dtype eigenlens does not read (FP8 here) is listed as not analysable and does
+/// not stop the file's other tensors from being read; its size is still checked.
+#[test]
+fn unread_dtypes_are_listed_beside_readable_tensors() {
+    let (n, d, x) = common::layer();
+    let f32s: Vec<u8> = x.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect();
+    let bytes = safetensors(&[("q", "F8_E4M3", vec![4, 8], vec![0u8; 32]), ("h", "F32", vec![n, d], f32s)]);
+    let listed = read::list_arrays(MemSource(bytes.clone()), "x.safetensors").unwrap();
+    let summary: Vec<(&str, bool, &str)> =
+        listed.iter().map(|a| (a.name.as_str(), a.analysable, a.dtype.as_str())).collect();
+    assert_eq!(summary, [("h", true, "f32"), ("q", false, "F8_E4M3")]);
+    assert_eq!(
+        listed[1].why.as_deref(),
+        Some("unsupported dtype 'F8_E4M3': eigenlens reads float (f16, bf16, f32, f64), integer and bool arrays")
+    );
+    let want = common::npy_vector("reference/eigenvalues/digits_mlp__plain_h1_test.npy");
+    let got = analyze(bytes, None).unwrap();
+    assert!((got.eigenvalues[0] - want[0]).abs() <= 1e-6 * want[0]);
+
+    let short = safetensors(&[("q", "F8_E4M3", vec![4, 8], vec![0u8; 16])]);
+    assert_eq!(
+        read::list_arrays(MemSource(short), "x.safetensors").unwrap_err().to_string(),
+        "bad safetensors header: tensor 'q': data_offsets [0, 16] hold 16 bytes but its shape and dtype need 32"
+    );
+}
