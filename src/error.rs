@@ -43,6 +43,18 @@ pub enum FormatError {
     ChooseArray { available: Vec<String> },
     /// A structural limit was exceeded (a zip bomb, an absurd header length, …).
     Limit { what: String },
+    /// The file is not of a type eigenlens reads. `kind` names what its first bytes show it
+    /// to be (HDF5, a pickle, Parquet, …) when they show it; `advice` says how to convert it.
+    UnknownType { name: String, kind: Option<String>, advice: String },
+    /// A zip written by `torch.save` (a pickle, `data.pkl`, beside raw storages): not arrays
+    /// eigenlens can read without running a pickle.
+    TorchCheckpoint,
+    /// A container (.npz, a zip) that holds no arrays at all; `entries` lists what it holds
+    /// instead (empty for an empty archive).
+    NoArrays { format: &'static str, entries: Vec<String> },
+    /// The file holds arrays but none can be read as rows × units; each entry is
+    /// "name [shape]: why".
+    NoAnalysableArray { arrays: Vec<String> },
 }
 
 /// A matrix that was read correctly but cannot be analysed.
@@ -67,6 +79,9 @@ pub enum DataError {
     /// An analysis that needs every row at once (shuffles, lags, bootstrap) met a matrix
     /// larger than it may hold.
     TooLargeForMemory { values: u64, limit: u64 },
+    /// An array to be transposed that must be held in memory to do so (a text table, a
+    /// compressed .npz member: neither can be read column by column) is larger than allowed.
+    TransposeTooLarge { values: u64, limit: u64 },
 }
 
 impl fmt::Display for Error {
@@ -112,11 +127,42 @@ impl fmt::Display for FormatError {
             }
             FormatError::ChooseArray { available } => write!(
                 f,
-                "the file holds {} arrays; choose one (FILE:NAME on the command line): {}",
+                "the file holds {} arrays that can be analysed; choose one: {}",
                 available.len(),
                 available.join(", ")
             ),
             FormatError::Limit { what } => write!(f, "refused: {what}"),
+            FormatError::UnknownType { name, kind: Some(kind), advice } => {
+                write!(f, "'{name}' is not a file type eigenlens reads: it is {kind}; {advice}")
+            }
+            FormatError::UnknownType { name, kind: None, advice } => {
+                write!(f, "'{name}' is not a file type eigenlens reads; {advice}")
+            }
+            FormatError::TorchCheckpoint => write!(
+                f,
+                "this is a PyTorch checkpoint written by torch.save (a zip holding a pickle, data.pkl), not arrays \
+                 eigenlens can read: save the tensor itself, with \
+                 safetensors.torch.save_file({{'x': t.contiguous()}}, 'x.safetensors') or np.save('x.npy', t.float().numpy())"
+            ),
+            FormatError::NoArrays { format, entries } if entries.is_empty() => {
+                write!(f, "the {format} holds no arrays (it is an empty archive, as np.savez writes when given none)")
+            }
+            FormatError::NoArrays { format, entries } => {
+                let shown: Vec<&str> = entries.iter().take(5).map(String::as_str).collect();
+                let more = if entries.len() > 5 { format!(" and {} more", entries.len() - 5) } else { String::new() };
+                write!(
+                    f,
+                    "the {format} holds no .npy arrays (its entries: {}{more}); an .npz is written by np.savez",
+                    shown.join(", ")
+                )
+            }
+            FormatError::NoAnalysableArray { arrays } => write!(
+                f,
+                "none of the file's {} arrays can be analysed as rows × units (a 2-D [N, D] matrix or a 3-D \
+                 [S, T, H] tensor): {}",
+                arrays.len(),
+                arrays.join("; ")
+            ),
         }
     }
 }
@@ -150,6 +196,12 @@ impl fmt::Display for DataError {
                 f,
                 "this analysis holds every row in memory and the matrix has {values} values, more than \
                  the limit of {limit}; choose a row range"
+            ),
+            DataError::TransposeTooLarge { values, limit } => write!(
+                f,
+                "transposing a text table or a compressed .npz member holds it whole in memory, and this one has \
+                 more than {limit} values ({values} read so far); save it with np.save (or np.savez), where a \
+                 transpose is read in place"
             ),
             DataError::ShapeMismatch { left, right } => write!(
                 f,
