@@ -6,13 +6,12 @@
 //! range needs only the eigenvalues ([`crate::stats::fit_alpha`]).
 
 use crate::error::{DataError, Error, Result};
+use crate::linalg::eigen::eigenvalues_desc;
 use crate::read::{ArrayInfo, Progress, RowBlocks};
-use crate::stats::eigen::eigenvalues_desc;
 use crate::stats::{fit_alpha, AlphaFit, FitRequest, Moments, SpectrumSummary};
 use serde::{Deserialize, Serialize};
 
-/// The most units analysed: the moments (D² f64) then take 2 GiB, half of a wasm memory.
-pub const MAX_UNITS: usize = 16_384;
+pub use crate::limits::MAX_UNITS;
 
 /// Settings of one analysis.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -145,7 +144,7 @@ pub fn spectrum_report(acc: Accumulated, fit: &FitRequest) -> Result<Report> {
     }
     let n_constant_columns = m.constant_columns();
     let cov = m.into_covariance()?;
-    let eigenvalues = eigenvalues_desc(&cov, d);
+    let eigenvalues = eigenvalues_desc(&cov, d)?;
     drop(cov);
     let summary = SpectrumSummary::new(&eigenvalues, n);
     let alpha_fit = fit_alpha(&eigenvalues, n, summary.numerical_rank, fit);

@@ -4,8 +4,7 @@
 use crate::error::{DataError, Result};
 use crate::read::RowBlocks;
 
-/// The most values an in-memory analysis holds by default: 2^25 f64 = 256 MiB.
-pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 25;
+pub use crate::limits::DEFAULT_MEMORY_LIMIT;
 
 /// A dense matrix held in memory, row-major.
 #[derive(Debug, Clone, PartialEq)]
