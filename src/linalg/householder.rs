@@ -360,10 +360,9 @@ pub fn apply_q(a: &[f64], tau: &[f64], n: usize, z: &mut [f64], ncols: usize) {
                 let row = rb * MR;
                 let rows = MR.min(len - row);
                 let mut zr = [[0.0f64; NR]; MR];
-                for c in 0..nc {
-                    let base = (c0 + c) * n + r0 + row;
-                    for r in 0..rows {
-                        zr[r][c] = z[base + r];
+                for (r, zrow) in zr.iter_mut().enumerate().take(rows) {
+                    for (c, v) in zrow.iter_mut().enumerate().take(nc) {
+                        *v = z[(c0 + c) * n + r0 + row + r];
                     }
                 }
                 let p = &vp[rb * kb * MR..(rb + 1) * kb * MR];

@@ -114,14 +114,8 @@ pub(crate) fn eigenvalues_capped(d: &mut [f64], e: &mut [f64], maxit: usize) -> 
         }
         // Scale the block l..=lend.
         let mut anorm = 0.0f64;
-        for i in l..=lend {
-            let v = d[i].abs();
-            if v > anorm || v.is_nan() {
-                anorm = v;
-            }
-        }
-        for i in l..lend {
-            let v = e[i].abs();
+        for v in d[l..=lend].iter().chain(&e[l..lend]) {
+            let v = v.abs();
             if v > anorm || v.is_nan() {
                 anorm = v;
             }
