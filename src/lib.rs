@@ -29,8 +29,10 @@
 //! The browser binding lives in `wasm` (compiled for `wasm32` only) and the command line in
 //! `src/bin/eigenlens/`; both are thin.
 //!
-//! Modules depend downwards only: `error` and `limits` at the bottom, then `rng` and `linalg`,
-//! `read`, `stats` and `matrix`, the analyses, and the bindings on top.
+//! Modules depend downwards only: `error`, `limits` and `rng` at the bottom, then `linalg`,
+//! `stats` and `read`, then `matrix` (rows in memory, read through `read`), the analyses, and the
+//! bindings on top. (One edge still points up: `read::read_vector` collects its values with
+//! `matrix::Matrix::read_all`.)
 
 pub mod alignment;
 pub mod analysis;
