@@ -198,11 +198,11 @@ impl fmt::Display for DataError {
                 left.0, left.1, right.0, right.1
             ),
             DataError::CovarianceOverflow { col, variance, max_abs } => {
-                write!(f, "the covariance overflows double precision: column {col} (0-based) has variance {variance:e}")?;
+                write!(f, "the covariance overflows double precision: column {col} (0-based) has variance {variance:.3e}")?;
                 // The power of ten that brings the largest value near 1 (the advice needs a
                 // finite, nonzero largest value; otherwise plain words).
                 if max_abs.is_finite() && *max_abs > 1.0 {
-                    write!(f, "; divide the data by 1e{:.0} (its largest |value| is {max_abs:e})", max_abs.log10().floor())?;
+                    write!(f, "; divide the data by 1e{:.0} (its largest |value| is {max_abs:.3e})", max_abs.log10().floor())?;
                 } else {
                     write!(f, "; divide the data by a constant")?;
                 }
