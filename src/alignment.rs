@@ -15,10 +15,10 @@
 
 use crate::analysis::{accumulate_with, check_units};
 use crate::error::{DataError, Result};
+use crate::linalg::eigen::eigen_desc;
+use crate::linalg::Mat;
 use crate::read::{Progress, RowBlocks};
-use crate::stats::eigen::eigen_desc;
 use crate::stats::Moments;
-use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// Bins of [`AlignmentReport::active_fraction_histogram`]: 20 bins of width 0.05 on [0, 1].
@@ -49,8 +49,8 @@ pub fn ipr(v: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// 1/IPR of the first `top` columns of `vectors` (unit eigenvectors as columns, descending).
-pub fn units_per_axis(vectors: &DMatrix<f64>, top: usize) -> Vec<f64> {
-    (0..top.min(vectors.ncols())).map(|k| 1.0 / ipr(vectors.column(k).iter().copied())).collect()
+pub fn units_per_axis(vectors: &Mat, top: usize) -> Vec<f64> {
+    (0..top.min(vectors.cols())).map(|k| 1.0 / ipr(vectors.col(k).iter().copied())).collect()
 }
 
 /// Counts, per unit, the rows where it is active (x > 0), block by block.
@@ -124,7 +124,7 @@ pub fn fraction_histogram(fractions: &[f64], bins: usize) -> Vec<u64> {
 pub fn alignment_report(moments: &Moments, activity: &ActivityCounter, top: usize) -> Result<AlignmentReport> {
     let d = moments.dim();
     let cov = moments.covariance()?;
-    let (values, vectors) = eigen_desc(&cov, d);
+    let (values, vectors) = eigen_desc(&cov, d)?;
     let top = top.min(d);
     let active_fraction = activity.fractions();
     Ok(AlignmentReport {

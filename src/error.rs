@@ -16,6 +16,40 @@ pub enum Error {
     Setting(String),
     /// The user cancelled the work.
     Cancelled,
+    /// A computation on valid input could not give a trustworthy number (an iteration that did
+    /// not converge, a result that overflowed).
+    Numerical(NumericalError),
+    /// A share of partial moments, handed from a worker or thread, cannot be combined.
+    Share(ShareError),
+}
+
+/// A computation that could not give a trustworthy result. Raised by [`crate::linalg`]; the
+/// input was valid (finite, the right shape), so these are failures of the method on this
+/// matrix, reported instead of approximate numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumericalError {
+    /// The symmetric tridiagonal QL/QR iteration reached its cap (LAPACK's: 30 iterations per
+    /// eigenvalue) before the off-diagonal entry at `index` (0-based position along the
+    /// tridiagonal, not a rank) fell below the tolerance; `iterations` were spent.
+    NoConvergence { index: usize, iterations: usize },
+    /// A matrix handed to the eigensolver has a NaN or ±Inf entry (0-based row and column).
+    NonFiniteMatrix { row: usize, col: usize, value: f64 },
+    /// A matrix handed to the eigensolver does not hold `d × d` values.
+    NotSquare { values: usize, d: usize },
+    /// The eigenvalues of a finite matrix came out infinite: its entries are within a factor
+    /// of the largest double (about 1.8e308).
+    EigenvalueOverflow,
+}
+
+/// A share of partial moments ([`crate::stats::Moments::to_flat`]) that cannot be used: the
+/// page's workers and the CLI's threads each accumulate a share of rows and merge them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShareError {
+    /// The flat array is not what `to_flat` writes: `values` long, and what is wrong with it.
+    Malformed { values: usize, detail: String },
+    /// Two shares with different numbers of units cannot be merged: they come from different
+    /// arrays.
+    UnequalUnits { left: usize, right: usize },
 }
 
 /// A file that is not a valid array of the format it claims to be.
@@ -82,6 +116,11 @@ pub enum DataError {
     /// An array to be transposed that must be held in memory to do so (a text table, a
     /// compressed .npz member: neither can be read column by column) is larger than allowed.
     TransposeTooLarge { values: u64, limit: u64 },
+    /// The covariance overflows double precision: a variance is ±Inf (values ≳ 1.3e154 square
+    /// past the largest double), or the total variance is so large (≳ 1.3e154) that Σλ²
+    /// overflows. `col` (0-based) is the first column whose variance is not finite, else the
+    /// column of largest variance; `max_abs` is the largest |value| read, for the advice.
+    CovarianceOverflow { col: usize, variance: f64, max_abs: f64 },
 }
 
 impl fmt::Display for Error {
@@ -92,6 +131,8 @@ impl fmt::Display for Error {
             Error::Io(msg) => write!(f, "could not read the file: {msg}"),
             Error::Setting(msg) => write!(f, "invalid setting: {msg}"),
             Error::Cancelled => write!(f, "cancelled"),
+            Error::Numerical(e) => e.fmt(f),
+            Error::Share(e) => e.fmt(f),
         }
     }
 }
@@ -208,6 +249,65 @@ impl fmt::Display for DataError {
                 "the repeats differ in shape: {} × {} against {} × {}",
                 left.0, left.1, right.0, right.1
             ),
+            DataError::CovarianceOverflow { col, variance, max_abs } => {
+                write!(f, "the covariance overflows double precision: column {col} (0-based) has variance {variance:.3e}")?;
+                // The power of ten that brings the largest value near 1 (the advice needs a
+                // finite, nonzero largest value; otherwise plain words).
+                if max_abs.is_finite() && *max_abs > 1.0 {
+                    write!(f, "; divide the data by 1e{:.0} (its largest |value| is {max_abs:.3e})", max_abs.log10().floor())?;
+                } else {
+                    write!(f, "; divide the data by a constant")?;
+                }
+                write!(
+                    f,
+                    " and run again: α, the participation ratio and the effective rank do not change \
+                     when the data is scaled"
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for NumericalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NumericalError::NoConvergence { index, iterations } => write!(
+                f,
+                "the eigenvalue iteration did not converge (position {index} of the tridiagonal, after \
+                 {iterations} iterations): no eigenvalues are reported rather than approximate ones; \
+                 please report the file, this should not happen on finite data"
+            ),
+            NumericalError::NonFiniteMatrix { row, col, value } => write!(
+                f,
+                "the matrix handed to the eigensolver holds {value} at row {row}, column {col} (0-based); \
+                 its eigenvalues are undefined"
+            ),
+            NumericalError::NotSquare { values, d } => {
+                write!(f, "the eigensolver was given {values} values for a {d} × {d} matrix ({} needed)", d * d)
+            }
+            NumericalError::EigenvalueOverflow => write!(
+                f,
+                "the eigenvalues overflow double precision (the matrix's entries are near 1e308); \
+                 divide the data by a constant and run again"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for ShareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShareError::Malformed { values, detail } => write!(
+                f,
+                "malformed share of partial moments ({values} values): {detail}; a share must be \
+                 [d, n, mean (d), min (d), max (d), upper triangle of the scatter (d(d+1)/2)] as \
+                 Moments::to_flat writes it"
+            ),
+            ShareError::UnequalUnits { left, right } => write!(
+                f,
+                "cannot merge partial moments of {left} units with partial moments of {right} units: \
+                 the shares must come from the same array"
+            ),
         }
     }
 }
@@ -223,6 +323,18 @@ impl From<FormatError> for Error {
 impl From<DataError> for Error {
     fn from(e: DataError) -> Self {
         Error::Data(e)
+    }
+}
+
+impl From<NumericalError> for Error {
+    fn from(e: NumericalError) -> Self {
+        Error::Numerical(e)
+    }
+}
+
+impl From<ShareError> for Error {
+    fn from(e: ShareError) -> Self {
+        Error::Share(e)
     }
 }
 

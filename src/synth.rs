@@ -1,14 +1,16 @@
 //! Synthetic codes of known α, for the demo, for comparison beside real data, and for tests
 //! (METHODS.md, "Synthetic codes").
 
+use crate::linalg::Mat;
 use crate::rng::Rng;
 use nalgebra::DMatrix;
 
 pub use crate::matrix::Matrix;
 
 /// A random orthogonal `d × d` matrix (QR of a Gaussian matrix, signs fixed so the draw is
-/// uniform over the orthogonal group).
-pub fn random_orthogonal(d: usize, rng: &mut Rng) -> DMatrix<f64> {
+/// uniform over the orthogonal group). nalgebra does the QR; the result crosses into
+/// [`Mat`] here.
+pub fn random_orthogonal(d: usize, rng: &mut Rng) -> Mat {
     let mut values = vec![0.0; d * d];
     rng.fill_normal(&mut values);
     let g = DMatrix::from_vec(d, d, values);
@@ -19,7 +21,7 @@ pub fn random_orthogonal(d: usize, rng: &mut Rng) -> DMatrix<f64> {
             q.column_mut(j).neg_mut();
         }
     }
-    q
+    Mat::from_col_major(d, d, q.as_slice().to_vec())
 }
 
 /// Stringer's one-dimensional code: t_i evenly spaced on [0, 2π), features cos(k t) and
@@ -59,15 +61,9 @@ pub fn gaussian_code(alpha: f64, n: usize, d: usize, seed: u64) -> Matrix {
     rotate(&z, &q)
 }
 
-/// Rows of `m` times Qᵀ: each row x becomes Q x.
-fn rotate(m: &Matrix, q: &DMatrix<f64>) -> Matrix {
-    let x = DMatrix::from_row_slice(m.rows, m.cols, &m.data);
-    let y = x * q.transpose();
-    let mut data = vec![0.0; m.rows * m.cols];
-    for i in 0..m.rows {
-        for j in 0..m.cols {
-            data[i * m.cols + j] = y[(i, j)];
-        }
-    }
-    Matrix { rows: m.rows, cols: m.cols, data }
+/// Rows of `m` times Qᵀ: each row x becomes Q x. The row-major rows of `m` are the columns of
+/// Xᵀ, so Y = X Qᵀ is computed as Yᵀ = Q Xᵀ, whose columns are Y's rows.
+fn rotate(m: &Matrix, q: &Mat) -> Matrix {
+    let xt = Mat::from_col_major(m.cols, m.rows, m.data.clone());
+    Matrix { rows: m.rows, cols: m.cols, data: q.matmul(&xt).into_vec() }
 }

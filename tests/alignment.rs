@@ -6,9 +6,9 @@ use eigenlens::alignment::{
     alignment_report, axis_alignment, fraction_histogram, units_per_axis, ActivityCounter, ACTIVITY_BINS,
 };
 use eigenlens::analysis::accumulate_with;
+use eigenlens::linalg::Mat;
 use eigenlens::read::SliceRows;
 use eigenlens::synth::gaussian_code;
-use nalgebra::DMatrix;
 
 /// Walsh function `k` (k ≥ 1) at row i: ±1, mean zero over 2^m rows, orthogonal across k.
 fn walsh(i: usize, k: usize) -> f64 {
@@ -21,9 +21,9 @@ fn walsh(i: usize, k: usize) -> f64 {
 
 #[test]
 fn units_per_axis_of_known_vectors() {
-    assert_eq!(units_per_axis(&DMatrix::identity(5, 5), 3), vec![1.0; 3]);
+    assert_eq!(units_per_axis(&Mat::identity(5), 3), vec![1.0; 3]);
     // Columns of a 4 × 4 Hadamard matrix / 2: every entry ±1/2, so 1/IPR = 4 units.
-    let h = DMatrix::from_fn(4, 4, |r, c| walsh(r, c) / 2.0);
+    let h = Mat::from_fn(4, 4, |r, c| walsh(r, c) / 2.0);
     for u in units_per_axis(&h, 10) {
         assert!((u - 4.0).abs() < 1e-12, "{u}");
     }
