@@ -363,10 +363,6 @@ pub struct SweepReport {
     pub holder_h_bound: Option<f64>,
     /// H beside its reference and bound, in words.
     pub holder_text: String,
-    /// Not serialized: `holder_h_reference` under its old name, until the CLI's text prints the
-    /// new fields (remove with the last reader).
-    #[serde(skip)]
-    pub predicted_h: Option<f64>,
     /// α of the sweep's own spectrum (the plain α).
     pub alpha_fit: AlphaFit,
     /// The cross-validated α, when a repeat was given.
@@ -810,7 +806,6 @@ pub fn analyze_sweep_with(
         holder,
         holder_h_reference,
         holder_h_bound,
-        predicted_h: holder_h_reference,
         alpha_fit: spectrum.alpha_fit.clone(),
         cross_validated,
         alpha_interval,
