@@ -7,6 +7,7 @@
 //! 2 on bad usage (an unknown flag or command, a malformed value), with clap's message; 141
 //! when stdout is closed before the output is written (`eigenlens … | head`).
 
+mod align;
 mod analyze;
 mod args;
 mod cvpca;
@@ -35,6 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Analyze(analyze::AnalyzeArgs),
+    Align(align::AlignArgs),
     List(list::ListArgs),
     Cvpca(cvpca::CvpcaArgs),
     Sweep(sweep::SweepArgs),
@@ -46,6 +48,7 @@ impl Command {
     fn name(&self) -> &'static str {
         match self {
             Command::Analyze(_) => "analyze",
+            Command::Align(_) => "align",
             Command::List(_) => "list",
             Command::Cvpca(_) => "cvpca",
             Command::Sweep(_) => "sweep",
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
     let name = cli.command.name();
     let result = match cli.command {
         Command::Analyze(a) => analyze::run(a),
+        Command::Align(a) => align::run(a),
         Command::List(a) => list::run(a),
         Command::Cvpca(a) => cvpca::run(a),
         Command::Sweep(a) => sweep::run(a),
