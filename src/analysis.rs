@@ -19,16 +19,15 @@
 //!   activity) before the stimulus spectrum is computed; eigenlens has no second file for that.
 
 use crate::error::{DataError, Error, Result};
+use crate::linalg::eigen::eigenvalues_desc;
 use crate::read::{ArrayInfo, Opened, Progress, RowBlocks};
 use crate::stats::diagnostics::{fit_diagnostics, FitDiagnostics};
-use crate::stats::eigen::eigenvalues_desc;
 use crate::stats::precision::{PrecisionFloor, RoundingNoise};
 use crate::stats::spectrum::significant;
 use crate::stats::{fit_alpha, FitRequest, Moments, SpectrumSummary};
 use serde::{Deserialize, Serialize};
 
-/// The most units analysed: the moments (D² f64) then take 2 GiB, half of a wasm memory.
-pub const MAX_UNITS: usize = 16_384;
+pub use crate::limits::MAX_UNITS;
 
 /// Settings of one analysis.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -253,7 +252,7 @@ pub fn report_from(
             }
         }
     }
-    let mut eigenvalues = eigenvalues_desc(&cov, d);
+    let mut eigenvalues = eigenvalues_desc(&cov, d)?;
     drop(cov);
     let full_rank = SpectrumSummary::new(&eigenvalues, n).numerical_rank;
     let k = pre.remove_top;

@@ -15,10 +15,10 @@
 //! which corrects to first order for a bias of the estimator that the resamples reproduce.
 
 use crate::error::{DataError, Error, Result};
+use crate::linalg::eigen::eigenvalues_desc;
+use crate::linalg::scatter::add_gram_upper;
 use crate::matrix::Matrix;
 use crate::rng::Rng;
-use crate::stats::eigen::eigenvalues_desc;
-use crate::stats::scatter::add_gram_upper;
 use crate::stats::{fit_alpha, FitRequest, SpectrumSummary};
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +110,7 @@ pub fn weighted_spectrum(x: &Matrix, counts: &[u32], block: &mut Vec<f64>) -> Re
             scatter[j * d + i] = v;
         }
     }
-    Ok(eigenvalues_desc(&scatter, d))
+    eigenvalues_desc(&scatter, d)
 }
 
 /// α of the spectrum of `x`'s rows taken `counts[i]` times each, when the fit is valid.

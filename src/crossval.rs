@@ -12,10 +12,11 @@
 
 use crate::analysis::{check_units, keep_finite_rows};
 use crate::error::{DataError, Error, Result};
+use crate::linalg::eigen::eigen_desc;
+use crate::linalg::{dot, Mat};
 use crate::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use crate::read::{Progress, RowBlocks, SliceRows};
 use crate::rng::Rng;
-use crate::stats::eigen::eigen_desc;
 use crate::stats::{fit_alpha, AlphaFit, FitRequest, Moments, SpectrumSummary};
 use serde::{Deserialize, Serialize};
 
@@ -111,7 +112,7 @@ impl PairSums {
     fn cv_spectrum(&self) -> Result<(Vec<f64>, Vec<f64>)> {
         let d = self.a.dim();
         let cov_a = self.a.covariance()?;
-        let (values, vectors) = eigen_desc(&cov_a, d);
+        let (values, vectors) = eigen_desc(&cov_a, d)?;
         drop(cov_a);
         // S = (cov(A + B) − cov(A − B)) / 4, the symmetric part of C_AB.
         let mut s = self.sum.covariance()?;
@@ -120,9 +121,9 @@ impl PairSums {
             *x = (*x - y) / 4.0;
         }
         drop(diff);
-        let s = nalgebra::DMatrix::from_row_slice(d, d, &s);
-        let sv = &s * &vectors;
-        let cv = (0..d).map(|k| vectors.column(k).dot(&sv.column(k))).collect();
+        // S is symmetric: its row-major entries are its column-major ones.
+        let sv = Mat::from_col_major(d, d, s).matmul(&vectors);
+        let cv = (0..d).map(|k| dot(vectors.col(k), sv.col(k))).collect();
         Ok((values, cv))
     }
 }

@@ -4,9 +4,9 @@
 //! that the data cannot support are counted, not reported as numbers.
 
 use eigenlens::bootstrap::{bootstrap_alpha, weighted_spectrum, BootstrapSettings};
+use eigenlens::linalg::eigen::eigenvalues_desc;
 use eigenlens::matrix::Matrix;
 use eigenlens::rng::Rng;
-use eigenlens::stats::eigen::eigenvalues_desc;
 use eigenlens::stats::{Estimator, FitRequest, Moments};
 use eigenlens::synth::gaussian_code;
 
@@ -23,7 +23,7 @@ fn counts_give_the_spectrum_of_the_resampled_rows() {
     }
     let mut m = Moments::new(x.cols);
     m.add_block(&mut rows, x.rows);
-    let want = eigenvalues_desc(&m.covariance().unwrap(), x.cols);
+    let want = eigenvalues_desc(&m.covariance().unwrap(), x.cols).unwrap();
     let got = weighted_spectrum(&x, &counts, &mut Vec::new()).unwrap();
     for (g, w) in got.iter().zip(&want) {
         assert!((g - w).abs() <= 1e-12 * want[0], "{g} vs {w}");
@@ -31,7 +31,7 @@ fn counts_give_the_spectrum_of_the_resampled_rows() {
     // Counts of one each: the plain spectrum. Fewer than 2 rows drawn: an error.
     let mut m = Moments::new(x.cols);
     m.add_block(&mut x.data.clone(), x.rows);
-    let plain = eigenvalues_desc(&m.covariance().unwrap(), x.cols);
+    let plain = eigenvalues_desc(&m.covariance().unwrap(), x.cols).unwrap();
     let ones = weighted_spectrum(&x, &vec![1; x.rows], &mut Vec::new()).unwrap();
     assert!(ones.iter().zip(&plain).all(|(g, w)| (g - w).abs() <= 1e-12 * plain[0]));
     let mut one = vec![0; x.rows];

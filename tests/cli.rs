@@ -194,7 +194,7 @@ fn file_key_selects_an_array_and_list_shows_them() {
     let (code, _, stderr) = run(&["analyze", npz.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        stderr.ends_with("the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2\n"),
+        stderr.ends_with("the file holds 2 arrays that can be analysed; choose one: h1, h2\n"),
         "{stderr}"
     );
 }

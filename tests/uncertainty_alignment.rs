@@ -61,6 +61,8 @@ fn a_neuron_aligned_code_has_one_unit_per_axis() {
     for (k, u) in r.units_per_axis.iter().enumerate() {
         assert!((u - 1.0).abs() < 1e-9, "axis {k}: {u} units");
     }
+    // Variances 1/(j + 1)² are far apart: every top axis is separated, so every one is reported.
+    assert!(r.axes.iter().all(|a| a.reported), "{:?}", r.axes);
     assert!((r.random_units_per_axis - 32.0 / 3.0).abs() < 1e-12);
 }
 
@@ -72,6 +74,9 @@ fn a_randomly_rotated_code_is_spread_like_random_directions() {
     let mean = r.units_per_axis.iter().sum::<f64>() / 20.0;
     let random = (d as f64 + 2.0) / 3.0;
     assert!((mean / random - 1.0).abs() < 0.15, "mean units per axis {mean} vs random {random}");
+    // The eigenvalues 1/n are separated at the top (North's gap 1/((2n + 1)·√(2/N)) = 14.9 … 4.9
+    // for n = 1 … 4), so the random spread of those axes over the units is a reported fact.
+    assert!(r.axes[..4].iter().all(|a| a.reported), "{:?}", &r.axes[..4]);
     // Gaussian units are positive half the time.
     assert!(r.active_fraction.iter().all(|f| (f - 0.5).abs() < 0.05));
 }

@@ -21,7 +21,7 @@ pub mod metrics;
 pub mod model;
 
 use crate::error::{Error, Result};
-use crate::stats::eigen::eigenvalues_desc;
+use crate::linalg::eigen::eigenvalues_desc;
 use crate::stats::Moments;
 use serde::{Deserialize, Serialize};
 
@@ -347,5 +347,5 @@ fn evaluate(
         left -= rows;
     }
     let cov = moments.covariance()?;
-    Ok(Evaluation { loss: loss / samples as f64, eigenvalues: eigenvalues_desc(&cov, m) })
+    Ok(Evaluation { loss: loss / samples as f64, eigenvalues: eigenvalues_desc(&cov, m)? })
 }
