@@ -193,10 +193,7 @@ fn file_key_selects_an_array_and_list_shows_them() {
 
     let (code, _, stderr) = run(&["analyze", npz.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(
-        stderr.ends_with("the file holds 2 arrays that can be analysed; choose one: h1, h2\n"),
-        "{stderr}"
-    );
+    assert!(stderr.ends_with("the file holds 2 arrays that can be analysed; choose one: h1, h2\n"), "{stderr}");
 }
 
 #[test]
@@ -380,6 +377,7 @@ fn an_unknown_flag_exits_2_and_names_it() {
         &["analyze", "x.npy", "--bogus"][..],
         &["list", "x.npz", "--bogus"],
         &["compare", "a.npy", "b.npy", "--bogus"],
+        &["align", "x.npy", "--bogus"],
         &["cvpca", "a.npy", "b.npy", "--bogus"],
         &["sweep", "x.npy", "--bogus"],
         &["toy", "--bogus"],
@@ -398,7 +396,7 @@ fn an_unknown_flag_exits_2_and_names_it() {
     assert!(stderr.contains("steps"), "{stderr}");
 }
 
-const COMMANDS: [&str; 7] = ["analyze", "list", "compare", "cvpca", "sweep", "toy", "synth"];
+const COMMANDS: [&str; 8] = ["analyze", "list", "compare", "cvpca", "sweep", "align", "toy", "synth"];
 
 #[test]
 fn help_lists_every_command() {
@@ -421,12 +419,23 @@ fn help_lists_every_command() {
 fn each_command_help_names_its_flags() {
     let fit = ["--estimator", "--preset", "--lo", "--hi"];
     let pre = ["--standardize", "--remove-top"];
-    let expected: [(&str, Vec<&str>); 7] = [
-        ("analyze", [&fit[..], &pre, &["--rows", "--drop-nonfinite", "--json"]].concat()),
+    let read = ["--header", "--index-col", "--transpose", "--skip-positions"];
+    let expected: [(&str, Vec<&str>); 8] = [
+        ("analyze", [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json"]].concat()),
         ("list", vec!["--json"]),
-        ("compare", [&fit[..], &pre, &["--rows", "--drop-nonfinite", "--json"]].concat()),
-        ("cvpca", [&fit[..], &["--shuffles", "--seed", "--rows", "--json"]].concat()),
-        ("sweep", [&fit[..], &["--param", "--periodic", "--k", "--seed", "--shuffle-seed", "--d", "--json"]].concat()),
+        ("compare", [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json"]].concat()),
+        ("cvpca", [&fit[..], &read, &["--shuffles", "--seed", "--rows", "--json"]].concat()),
+        (
+            "sweep",
+            [
+                &fit[..],
+                &read,
+                &["--param", "--periodic", "--k", "--seed", "--shuffle-seed", "--d", "--json"],
+                &["--repeat", "--bootstrap", "--bootstrap-seed", "--level", "--block", "--cv-shuffles"],
+            ]
+            .concat(),
+        ),
+        ("align", [&read[..], &["--k", "--seed", "--top", "--rows", "--json"]].concat()),
         (
             "toy",
             vec![

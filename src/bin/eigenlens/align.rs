@@ -2,7 +2,9 @@
 //! only for axes whose eigenvalue is separated from its neighbours) and whether the unit basis
 //! is privileged (the units' kurtosis against K seeded random rotations of the same data).
 
-use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure};
+use crate::args::{
+    emit, guesses, note_lines, open_matrix_file, parse_rows, print_json_noted, split_key, Failure, ReadArgs,
+};
 use eigenlens::alignment::{align_matrix, AlignSettings};
 use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use std::fmt::Write;
@@ -24,6 +26,8 @@ pub struct AlignArgs {
     /// Top axes to report
     #[arg(long, value_name = "T", default_value_t = AlignSettings::default().top)]
     pub top: usize,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Use only rows A to B (0-based, B exclusive): the rows are held in memory
     #[arg(long, value_name = "A:B", value_parser = parse_rows)]
     pub rows: Option<Range<u64>>,
@@ -42,11 +46,12 @@ pub fn run(args: AlignArgs) -> Result<(), Failure> {
         eigenlens::Error::Setting(msg) => Failure::Usage(msg),
         e => Failure::Input(format!("{path}: {e}")),
     };
-    let mut opened = open_matrix_file(&args.file, args.rows)?;
+    let mut opened = open_matrix_file(&args.file, args.rows, &args.read.options())?;
+    let notes = guesses(&args.file, &opened.info, false);
     let x = Matrix::read_all(opened.rows.as_mut(), DEFAULT_MEMORY_LIMIT).map_err(fail)?;
     let report = align_matrix(&x, &settings).map_err(fail)?;
     if args.json {
-        return print_json(&report);
+        return print_json_noted(&report, &notes);
     }
     let mut s = String::new();
     // Writing to a String cannot fail.
@@ -71,5 +76,6 @@ pub fn run(args: AlignArgs) -> Result<(), Failure> {
             let _ = writeln!(s, "basis privilege       not tested (--k 0)");
         }
     }
+    s.push_str(&note_lines(&notes));
     emit(&s)
 }

@@ -4,8 +4,11 @@
 //! (`plan::row_shares`); the shares' moments merge by the Chan update and their rounding noise
 //! by `RoundingNoise::merge`, so the report is the one-reader report up to round-off.
 
-use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs, PreArgs};
+use crate::args::{
+    cli_words, emit, guesses, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs, PreArgs, ReadArgs,
+};
 use eigenlens::analysis::{self, Accumulated, Preprocess, Report};
+use eigenlens::read::ReadOptions;
 use eigenlens::stats::precision::RoundingNoise;
 use eigenlens::stats::FitRequest;
 use std::fmt::Write;
@@ -22,7 +25,9 @@ pub struct AnalyzeArgs {
     pub fit: FitArgs,
     #[command(flatten)]
     pub pre: PreArgs,
-    /// Analyse only rows A to B (0-based, B exclusive; either end may be left out)
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Analyse only rows A to B of the matrix as read (0-based, B exclusive; either end may be left out)
     #[arg(long, value_name = "A:B", value_parser = parse_rows)]
     pub rows: Option<Range<u64>>,
     /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
@@ -34,7 +39,12 @@ pub struct AnalyzeArgs {
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
-    let report = report_of(&args.file, args.rows, args.drop_nonfinite, &args.fit.request(), &args.pre.preprocess())?;
+    let (fit, pre) = (args.fit.request(), args.pre.preprocess());
+    let mut report = report_of(&args.file, args.rows, args.drop_nonfinite, &args.read.options(), &fit, &pre)?;
+    // What the reader guessed comes first among the notes: it decides what the rest is about.
+    let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(&args.file, info, false));
+    notes.extend(report.warnings.iter().map(|w| cli_words(w)));
+    report.warnings = notes;
     if args.json {
         print_json(&report)
     } else {
@@ -42,23 +52,25 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     }
 }
 
-/// The report of the matrix `spec` (FILE[:KEY]): read (by several threads when the file allows),
-/// with the rounding noise of its stored type, then fitted with `fit` after `pre`.
+/// The report of the matrix `spec` (FILE[:KEY]) read as `options` say (by several threads when
+/// the file allows), with the rounding noise of its stored type, then fitted with `fit` after
+/// `pre`. The reader's guesses are in `source.guesses`, not yet among the warnings.
 pub fn report_of(
     spec: &str,
     rows: Option<Range<u64>>,
     drop_nonfinite: bool,
+    options: &ReadOptions,
     fit: &FitRequest,
     pre: &Preprocess,
 ) -> Result<Report, Failure> {
-    let mut opened = open_matrix_file(spec, rows.clone())?;
+    let mut opened = open_matrix_file(spec, rows.clone(), options)?;
     let (path, _) = split_key(spec);
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
     let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let shares = eigenlens::plan::row_shares(path, &opened.info, rows, readers);
     let (acc, rounding) = if shares.len() > 1 {
         drop(opened.rows);
-        accumulate_shares(spec, &shares, &opened.info.dtype, drop_nonfinite)?
+        accumulate_shares(spec, &shares, options, &opened.info.dtype, drop_nonfinite)?
     } else {
         analysis::accumulate_stored(opened.rows.as_mut(), &opened.info.dtype, drop_nonfinite, &mut |_, _| true)
             .map_err(input)?
@@ -73,6 +85,7 @@ pub fn report_of(
 fn accumulate_shares(
     spec: &str,
     shares: &[Range<u64>],
+    options: &ReadOptions,
     dtype: &str,
     drop_nonfinite: bool,
 ) -> Result<(Accumulated, Option<RoundingNoise>), Failure> {
@@ -83,7 +96,7 @@ fn accumulate_shares(
             .iter()
             .map(|share| {
                 scope.spawn(move || {
-                    let mut opened = open_matrix_file(spec, Some(share.clone()))?;
+                    let mut opened = open_matrix_file(spec, Some(share.clone()), options)?;
                     analysis::accumulate_stored(opened.rows.as_mut(), dtype, drop_nonfinite, &mut |_, _| true)
                         .map_err(input)
                 })

@@ -5,7 +5,7 @@
 //! requested n_hi and every file's caps (⌊D/2⌋, N − 1, numerical rank, last positive λ).
 
 use crate::analyze::report_of;
-use crate::args::{emit, parse_rows, print_json, Failure, FitArgs, PreArgs};
+use crate::args::{emit, guesses, parse_rows, print_json, Failure, FitArgs, PreArgs, ReadArgs};
 use eigenlens::analysis::Report;
 use eigenlens::stats::compare::{compare, Comparison};
 use eigenlens::stats::spectrum::significant;
@@ -23,7 +23,9 @@ pub struct CompareArgs {
     pub fit: FitArgs,
     #[command(flatten)]
     pub pre: PreArgs,
-    /// Use only rows A to B of every file (0-based, B exclusive; either end may be left out)
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Use only rows A to B of every matrix as read (0-based, B exclusive; either end may be left out)
     #[arg(long, value_name = "A:B", value_parser = parse_rows)]
     pub rows: Option<Range<u64>>,
     /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
@@ -35,14 +37,17 @@ pub struct CompareArgs {
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
-    let (fit, pre) = (args.fit.request(), args.pre.preprocess());
+    let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
     let reports: Vec<Report> = args
         .files
         .iter()
-        .map(|spec| report_of(spec, args.rows.clone(), args.drop_nonfinite, &fit, &pre))
+        .map(|spec| report_of(spec, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre))
         .collect::<Result<_, _>>()?;
     let layers: Vec<_> = reports.iter().zip(&args.files).map(|(r, name)| r.layer(name)).collect();
-    let comparison = compare(&layers, &fit);
+    let mut comparison = compare(&layers, &fit);
+    let notes =
+        reports.iter().zip(&args.files).flat_map(|(r, spec)| r.source.iter().flat_map(|i| guesses(spec, i, true)));
+    comparison.warnings.splice(0..0, notes.collect::<Vec<_>>());
     if args.json {
         print_json(&comparison)
     } else {

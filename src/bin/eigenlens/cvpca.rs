@@ -3,7 +3,9 @@
 //! `--rows` takes the same rows of both repeats (so their order still matches): the way to fit
 //! repeat-swap shuffles, which hold both repeats in memory, under the memory limit.
 
-use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs};
+use crate::args::{
+    emit, guesses, note_lines, open_matrix_file, parse_rows, print_json_noted, split_key, Failure, FitArgs, ReadArgs,
+};
 use eigenlens::crossval::{cvpca, CvpcaSettings};
 use std::fmt::Write;
 use std::ops::Range;
@@ -26,6 +28,8 @@ pub struct CvpcaArgs {
     pub seed: u64,
     #[command(flatten)]
     pub fit: FitArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Use only rows A to B of both repeats (0-based, B exclusive)
     #[arg(long, value_name = "A:B", value_parser = parse_rows)]
     pub rows: Option<Range<u64>>,
@@ -36,11 +40,14 @@ pub struct CvpcaArgs {
 
 pub fn run(args: CvpcaArgs) -> Result<(), Failure> {
     let settings = CvpcaSettings { fit: args.fit.request(), shuffles: args.shuffles, seed: args.seed };
-    let (mut ra, mut rb) = (open_matrix_file(&args.a, args.rows.clone())?, open_matrix_file(&args.b, args.rows)?);
+    let options = args.read.options();
+    let (mut ra, mut rb) =
+        (open_matrix_file(&args.a, args.rows.clone(), &options)?, open_matrix_file(&args.b, args.rows, &options)?);
+    let notes = [guesses(&args.a, &ra.info, true), guesses(&args.b, &rb.info, true)].concat();
     let report = cvpca(ra.rows.as_mut(), rb.rows.as_mut(), &settings, &mut |_, _| true)
         .map_err(|e| Failure::Input(format!("{} and {}: {e}", split_key(&args.a).0, split_key(&args.b).0)))?;
     if args.json {
-        return print_json(&report);
+        return print_json_noted(&report, &notes);
     }
     let mut s = String::new();
     let top = |v: &[f64]| v.iter().take(5).map(|v| format!("{v:.4e}")).collect::<Vec<_>>().join(" ");
@@ -60,5 +67,6 @@ pub fn run(args: CvpcaArgs) -> Result<(), Failure> {
             report.seed
         );
     }
+    s.push_str(&note_lines(&notes));
     emit(&s)
 }

@@ -2,7 +2,9 @@
 //! Hölder H beside its Fourier reference, random projections, and the verdict on an interval of
 //! α against 1 + 2/d, from the cross-validated α when `--repeat` gives a second recording).
 
-use crate::args::{emit, file_name, open_matrix_file, print_json, split_key, Failure, FitArgs};
+use crate::args::{
+    emit, file_name, guesses, note_lines, open_matrix_file, print_json_noted, split_key, Failure, FitArgs, ReadArgs,
+};
 use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use eigenlens::read::{self, source::FileSource};
 use eigenlens::smoothness::{analyze_sweep_with, InputDim, SweepSettings};
@@ -55,6 +57,8 @@ pub struct SweepArgs {
     pub cv_shuffles: usize,
     #[command(flatten)]
     pub fit: FitArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Print one JSON object instead of a summary
     #[arg(long)]
     pub json: bool,
@@ -79,12 +83,15 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         eigenlens::Error::Setting(msg) => Failure::Usage(msg),
         e => Failure::Input(format!("{path}: {e}")),
     };
-    let mut opened = open_matrix_file(&args.file, None)?;
+    let options = args.read.options();
+    let mut opened = open_matrix_file(&args.file, None, &options)?;
+    let mut notes = guesses(&args.file, &opened.info, args.repeat.is_some());
     let x = Matrix::read_all(opened.rows.as_mut(), DEFAULT_MEMORY_LIMIT).map_err(fail)?;
     let repeat = match &args.repeat {
         Some(spec) => {
             let other = split_key(spec).0;
-            let mut opened = open_matrix_file(spec, None)?;
+            let mut opened = open_matrix_file(spec, None, &options)?;
+            notes.extend(guesses(spec, &opened.info, true));
             Some(
                 Matrix::read_all(opened.rows.as_mut(), DEFAULT_MEMORY_LIMIT)
                     .map_err(|e| Failure::Input(format!("{other}: {e}")))?,
@@ -110,25 +117,20 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
             (e, _) => fail(e),
         })?;
     if args.json {
-        return print_json(&report);
+        return print_json_noted(&report, &notes);
     }
     let mut s = String::new();
     let curves: Vec<String> = report.curves.iter().map(|c| format!("{:.4}", c.roughness)).collect();
-    let alpha = |f: &eigenlens::stats::AlphaFit| match f.alpha {
-        Some(a) if f.valid => format!("{a:.4} ({} fit, n = {}…{})", f.estimator, f.rank_lo, f.rank_hi),
-        _ => format!("none ({})", f.reason.as_deref().unwrap_or("invalid")),
-    };
     // Writing to a String cannot fail.
     let _ = writeln!(s, "N × D               {} × {}", report.n_rows, report.n_cols);
     let _ = writeln!(s, "roughness           {}", report.roughness_text);
     let _ = writeln!(s, "Hölder H            {}", report.holder_text);
-    let _ = writeln!(s, "plain α             {}", alpha(&report.alpha_fit));
+    let _ = writeln!(s, "plain α             {}", report.alpha_fit.label);
     if let Some(cv) = &report.cross_validated {
         let _ = writeln!(
             s,
             "cross-validated α   {}   (shared variance {:.4})",
-            alpha(&cv.alpha_fit),
-            cv.shared_variance_fraction
+            cv.alpha_fit.label, cv.shared_variance_fraction
         );
     }
     match &report.alpha_interval {
@@ -157,5 +159,6 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
     }
     let _ = writeln!(s, "verdict             {}", report.verdict.text);
     let _ = writeln!(s, "projections (seed {}) roughness: {}", report.seed, curves.join(" "));
+    s.push_str(&note_lines(&notes));
     emit(&s)
 }
