@@ -16,6 +16,7 @@ pub fn cmd_cvpca(args: &[String]) -> Result<(), Failure> {
         fit: fit_request(&args)?,
         shuffles: args.value("shuffles")?.unwrap_or(0),
         seed: args.value("seed")?.unwrap_or(1),
+        ..Default::default()
     };
     let rows = args.value::<String>("rows")?.map(|r| parse_rows(&r)).transpose()?;
     let (mut ra, mut rb) = (open_matrix_file(a, rows.clone())?, open_matrix_file(b, rows)?);
