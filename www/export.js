@@ -47,7 +47,8 @@ export function standaloneSvg(svg) {
   copy.style.maxWidth = '';
   const [, , w, h] = (svg.getAttribute('viewBox') ?? `0 0 ${svg.width.baseVal.value} ${svg.height.baseVal.value}`).split(/[\s,]+/).map(Number);
   const bg = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-  Object.entries({ x: 0, y: 0, width: w, height: h, fill: backgroundOf(svg) }).forEach(([k, v]) => bg.setAttribute(k, v));
+  const rect = { x: 0, y: 0, width: w, height: h, fill: backgroundOf(svg) };
+  Object.entries(rect).forEach(([k, v]) => bg.setAttribute(k, v));
   copy.insertBefore(bg, copy.querySelector(':scope > :not(style)'));
   return copy;
 }
@@ -106,6 +107,13 @@ export function reportCsv(report) {
 }
 
 export const csvBlob = (report) => new Blob([reportCsv(report)], { type: 'text/csv' });
+
+/** A sweep report's curves as CSV: t, y1 … yK (rows in sweep order). */
+export function curvesCsv(report) {
+  const head = ['t', ...report.curves.map((_, k) => `y${k + 1}`)].join(',');
+  const rows = Array.from(report.t, (t, i) => [t, ...report.curves.map((c) => c.values[i])].join(','));
+  return `${head}\n${rows.join('\n')}\n`;
+}
 
 const escapeAttr = (v) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 

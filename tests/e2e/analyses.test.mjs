@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { openPage, data, tempFile, npyBytes } from './browser.mjs';
+import { openPage, data, tempFile, npyBytes, shown, settledMain, openInPage } from './browser.mjs';
 import { cliJson } from './cli.mjs';
 
 const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
@@ -18,7 +18,12 @@ let ctx;
  *  METHODS' Gaussian code has, in the unit basis), from a seeded generator. */
 function gaussianNpy(alpha, rows, cols, seed = 1) {
   let a = seed >>> 0;
-  const uniform = () => { a = (a + 0x6d2b79f5) >>> 0; let t = Math.imul(a ^ (a >>> 15), a | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296; };
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
   const values = new Float32Array(rows * cols);
   for (let i = 0; i < values.length; i++) {
     const n = (i % cols) + 1;
@@ -29,7 +34,7 @@ function gaussianNpy(alpha, rows, cols, seed = 1) {
 
 before(async () => {
   ctx = await openPage();
-  await ctx.page.waitForSelector('#result[data-state="done"]', { timeout: 60_000 });
+  await settledMain(ctx.page);
 });
 after(async () => { await ctx?.close(); });
 
@@ -37,11 +42,11 @@ const text = (sel) => ctx.page.locator(sel).textContent();
 const sig4 = (x) => Number(x).toPrecision(4);
 
 async function loadMain(path) {
-  const { page } = ctx;
-  const before = await text('#result-name');
-  await page.setInputFiles('#file', path);
-  await page.waitForFunction((prev) => document.querySelector('#result-name').textContent !== prev, before, { timeout: 60_000 });
+  assert.equal(await openInPage(ctx.page, path), 'render');
 }
+
+/** The page's spectrum element, from inside its shadow root. */
+const inSpectrum = (sel) => `#spectrum ${sel}`;
 
 test('rotation sweep with its angle file: K = 5 curves, R equals NumPy to 4 digits, H and the verdict shown', async () => {
   const { page } = ctx;
@@ -51,8 +56,8 @@ test('rotation sweep with its angle file: K = 5 curves, R equals NumPy to 4 digi
   await page.setInputFiles('#sweep-file', SWEEP);
   await page.waitForSelector('#smoothness[data-sweep="done"]', { timeout: 60_000 });
 
-  assert.equal(await page.locator('#sweep-curves svg g.proj-curve path').count(), 5);
-  assert.deepEqual((await page.locator('#sweep-curves .proj-label').allTextContents()).map((t) => t.split(' · ')[0]), ['y1', 'y2', 'y3', 'y4', 'y5']);
+  assert.equal(await page.locator('#sweep-projections svg g.proj-curve path').count(), 5);
+  assert.deepEqual((await page.locator('#sweep-projections .proj-label').allTextContents()).map((t) => t.split(' · ')[0]), ['y1', 'y2', 'y3', 'y4', 'y5']);
   const ref = reference.sweeps['sweep/digit_rotation_plain_h1'];
   const shown = await text('#sweep-roughness');
   assert.equal(sig4(shown), sig4(ref.roughness_sweep_order), `R shown ${shown}, NumPy ${ref.roughness_sweep_order}`);
@@ -64,8 +69,9 @@ test('rotation sweep with its angle file: K = 5 curves, R equals NumPy to 4 digi
   assert.equal(sig4(await text('#sweep-roughness-shuffled')), sig4(cli.roughness_shuffled),
     'R of shuffled rows differs between page and CLI: is www/pkg built from the current src/?');
   assert.equal(await text('#sweep-h'), cli.holder_h.toFixed(3));
-  assert.match(await text('#sweep-h-predicted'), new RegExp(`^${cli.predicted_h.toFixed(3)} `));
-  const curveR = (await page.locator('#sweep-curves .proj-label').allTextContents()).map((t) => Number(t.split('roughness ')[1]));
+  const bound = cli.holder_h_bound ?? cli.predicted_h;
+  assert.match(await text('#sweep-h-reference'), new RegExp(`: ${bound.toFixed(3)}$`));
+  const curveR = (await page.locator('#sweep-projections .proj-label').allTextContents()).map((t) => Number(t.split('roughness ')[1]));
   assert.deepEqual(curveR, cli.curves.map((c) => Number(c.roughness.toPrecision(3))));
   // The verdict for the sweep reads exactly as the core words it (d = 1).
   const verdicts = await page.locator('#verdict-table .verdict-text').allTextContents();
@@ -73,20 +79,51 @@ test('rotation sweep with its angle file: K = 5 curves, R equals NumPy to 4 digi
   assert.match(cli.verdict.text, /necessary condition, not a sufficient one/);
 });
 
-test('shuffle rows draws the rough baseline; new draw moves the seed into the link', async () => {
+test('shuffled rows are drawn in the core\'s own permutation: the roughness of the rows in that order is R shuffled to 1e-12', async () => {
   const { page } = ctx;
-  await page.check('#sweep-shuffle');
-  const labels = await page.locator('#sweep-curves .proj-label').allTextContents();
+  const view = page.locator('#sweep-projections');
+  await view.locator('input.shuffle').check();
+  const labels = await view.locator('.proj-label').allTextContents();
   assert.equal(labels.length, 5);
-  assert.ok(labels.every((l) => /rows shuffled/.test(l) && Number(l.split('roughness ')[1]) > 0.5), labels.join(' | '));
-  await page.uncheck('#sweep-shuffle');
+  assert.ok(labels.every((l) => /rows shuffled/.test(l)), labels.join(' | '));
+  const report = await view.evaluate((e) => e.report);
+  const n = report.n_rows;
+  const order = report.shuffled_order;
+  assert.ok(Array.isArray(order) && order.length === n, 'the sweep report carries shuffled_order (the core adds it)');
+  assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), 'a permutation of the rows');
+  // R of the rows in that order, from the file itself: Σ‖x_{o(i+1)} − x_{o(i)}‖² / (N − 1) / (2 trace C).
+  const npy = readFileSync(SWEEP);
+  const start = 10 + npy.readUInt16LE(8);
+  const x = new Float32Array(npy.buffer.slice(npy.byteOffset + start, npy.byteOffset + npy.length));
+  const d = x.length / n;
+  let steps = 0;
+  for (let i = 0; i + 1 < n; i++) {
+    for (let j = 0; j < d; j++) steps += (x[order[i + 1] * d + j] - x[order[i] * d + j]) ** 2;
+  }
+  const r = steps / (n - 1) / (2 * report.spectrum.total_variance);
+  assert.ok(Math.abs(r - report.roughness_shuffled) <= 1e-12 * report.roughness_shuffled, `${r} vs ${report.roughness_shuffled}`);
+  // The curves drawn are each projection's values in that order: every path's y is an affine map of them.
+  const ys = await view.evaluate((e) => [...e.shadowRoot.querySelectorAll('g.proj-curve path')].map((p) =>
+    p.getAttribute('d').slice(1).split('L').map((xy) => Number(xy.split(',')[1]))));
+  ys.forEach((y, k) => {
+    const v = order.map((i) => report.curves[k].values[i]);
+    const mv = v.reduce((a, b) => a + b, 0) / n;
+    const my = y.reduce((a, b) => a + b, 0) / n;
+    const b = v.reduce((s, vi, i) => s + (vi - mv) * (y[i] - my), 0) / v.reduce((s, vi) => s + (vi - mv) ** 2, 0);
+    const worst = Math.max(...y.map((yi, i) => Math.abs(yi - (my + b * (v[i] - mv)))));
+    assert.ok(y.length === n && worst < 0.05, `curve ${k + 1}: ${y.length} points, off by ${worst} px`);
+  });
+  await view.locator('input.shuffle').uncheck();
+});
+
+test('new draw in the sweep figure moves the seed into the page and the link; R does not move', async () => {
+  const { page } = ctx;
   const before = await text('#sweep-detail');
-  await page.click('#sweep-redraw');
+  await page.locator('#sweep-projections button.redraw').click();
   await page.waitForFunction((prev) => document.querySelector('#sweep-detail').textContent !== prev, before, { timeout: 60_000 });
   assert.match(await text('#sweep-detail'), /seed 2/);
   assert.equal(await page.inputValue('#seed'), '2');
   assert.match(await page.evaluate(() => location.hash), /seed=2/);
-  // R does not depend on the directions drawn.
   assert.equal(sig4(await text('#sweep-roughness')), sig4(reference.sweeps['sweep/digit_rotation_plain_h1'].roughness_sweep_order));
 });
 
@@ -116,8 +153,10 @@ test('cvPCA of the two MC-dropout repeats: the shared-variance fraction equals N
   // α on the cvPCA spectrum as the CLI fits it (stringer); reference.json's α on the cv
   // spectrum is the OLS fit (np.polyfit), which the CLI reproduces with --estimator ols.
   const cli = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`));
-  assert.equal(await text('#cvpca-alpha'), `${cli.alpha_fit.alpha.toFixed(3)} (stringer, n = 11…128)`);
-  assert.equal(await text('#cvpca-alpha-plain'), `${cli.alpha_fit_plain.alpha.toFixed(3)} (stringer, n = 11…128)`);
+  // The core's α label, as the CLI prints it.
+  assert.equal(await text('#cvpca-alpha'), cli.alpha_fit.label);
+  assert.equal(await text('#cvpca-alpha-plain'), cli.alpha_fit_plain.label);
+  assert.match(cli.alpha_fit.label, new RegExp(`^${cli.alpha_fit.alpha.toFixed(3)} \\(stringer, n = 11…128\\)$`));
   const ols = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`), '--estimator', 'ols');
   assert.ok(Math.abs(ols.alpha_fit.alpha - pair.alpha_fit_on_cv_spectrum.alpha) < 1e-6);
   assert.ok(await page.locator('#cvpca-plot svg .cv-signal circle').count() > 50);
@@ -154,20 +193,24 @@ test('axis alignment of the loaded file: units per axis against the random basel
   assert.ok(await page.locator('#activity-plot svg g.activity-bar rect').count() > 0);
 });
 
+/** Waits until the element's bootstrap readout holds an interval for the fit shown. */
+const bootstrapDone = (timeout = 120_000) => ctx.page.waitForFunction(() => document.querySelector('#spectrum').shadowRoot
+  .querySelector('[part~="bootstrap-result"]').dataset.lo !== undefined, null, { timeout });
+
 async function bootstrap() {
   const { page } = ctx;
-  await page.click('#boot-go');
-  await page.waitForFunction(() => document.querySelector('#bootstrap-result').dataset.lo !== undefined, null, { timeout: 120_000 });
-  const shown = await text('#bootstrap-result');
-  const m = /^α = (\d+\.\d\d) \[(\d+\.\d\d), (\d+\.\d\d)\] \(95 %, B = 50/.exec(shown);
-  assert.ok(m, shown);
-  assert.equal(m[1], Number(await text('#alpha-value')).toFixed(2));
-  assert.equal(await page.locator('#spectrum-plot svg g.alpha-band path').count(), 1);
-  return { shown, alpha: Number(m[1]), lo: Number(m[2]), hi: Number(m[3]) };
+  await page.click(inSpectrum('button.boot-go'));
+  await bootstrapDone();
+  const readout = await text(inSpectrum('[part~="bootstrap-result"]'));
+  const m = /^α = (\d+\.\d\d) \[(\d+\.\d\d), (\d+\.\d\d)\] \(95 %, B = 50/.exec(readout);
+  assert.ok(m, readout);
+  assert.equal(m[1], Number((await shown(page)).alpha).toFixed(2));
+  assert.equal(await page.locator(inSpectrum('[part~="plot"] svg g.alpha-band path')).count(), 1);
+  return { shown: readout, alpha: Number(m[1]), lo: Number(m[2]), hi: Number(m[3]) };
 }
 
 test('bootstrap: a Gaussian code (N ≫ D): the interval contains α and is drawn as a band', async () => {
-  assert.equal(await ctx.page.inputValue('#boot-b'), '50');
+  assert.equal(await ctx.page.inputValue(inSpectrum('input[name="b"]')), '50');
   await loadMain(tempFile('gaussian_alpha2.npy', gaussianNpy(2, 2000, 100)));
   const { shown, alpha, lo, hi } = await bootstrap();
   assert.ok(lo <= alpha && alpha <= hi, shown);
@@ -184,13 +227,19 @@ test('bootstrap: on a layer with N ≈ 2D the page says so when the interval mis
 
 test('drag on the spectrum sets n_lo…n_hi, refits at once, and agrees with the CLI', async () => {
   const { page } = ctx;
-  const before = await text('#alpha-value');
+  const before = (await shown(page)).alpha;
+  await page.locator(inSpectrum('[part~="plot"]')).scrollIntoViewIfNeeded();
   const [x0, x1, y] = await page.evaluate(() => {
-    const svg = document.querySelector('#spectrum-plot svg');
+    const svg = document.querySelector('#spectrum').shadowRoot.querySelector('[part~="plot"] svg');
     const x = svg.scale('x');
     const m = svg.getScreenCTM();
     const [ya, yb] = svg.scale('y').range;
-    const at = (n) => { const p = svg.createSVGPoint(); p.x = x.apply(n); p.y = (ya + yb) / 2; return p.matrixTransform(m); };
+    const at = (n) => {
+      const p = svg.createSVGPoint();
+      p.x = x.apply(n);
+      p.y = (ya + yb) / 2;
+      return p.matrixTransform(m);
+    };
     const a = at(5), b = at(60);
     return [a.x, b.x, a.y];
   });
@@ -199,17 +248,22 @@ test('drag on the spectrum sets n_lo…n_hi, refits at once, and agrees with the
   await page.mouse.move((x0 + x1) / 2, y, { steps: 4 });
   await page.mouse.move(x1, y, { steps: 4 });
   await page.mouse.up();
-  await page.waitForFunction((prev) => document.querySelector('#alpha-value').textContent !== prev, before, { timeout: 30_000 });
-  const lo = Number(await page.inputValue('#lo')), hi = Number(await page.inputValue('#hi'));
+  await page.waitForFunction((prev) => document.querySelector('#spectrum').shadowRoot.querySelector('[part~="alpha"]').textContent !== prev,
+    before, { timeout: 30_000 });
+  const lo = Number(await page.inputValue(inSpectrum('input[name="lo"]')));
+  const hi = Number(await page.inputValue(inSpectrum('input[name="hi"]')));
   assert.ok(Math.abs(lo - 5) <= 1 && Math.abs(hi - 60) <= 1, `dragged to ${lo}…${hi}`);
-  assert.equal(await page.inputValue('#preset'), 'custom');
+  assert.equal(await page.inputValue(inSpectrum('select[name="preset"]')), 'custom');
   assert.match(await page.evaluate(() => location.hash), new RegExp(`lo=${lo}&hi=${hi}`));
-  await page.waitForFunction((want) => document.querySelector('#alpha-detail').textContent.includes(want), `n = ${lo}…${hi}`);
+  await page.waitForFunction((want) => document.querySelector('#spectrum').shadowRoot.querySelector('[part~="detail"]').textContent.includes(want),
+    `n = ${lo}…${hi}`);
   const cli = cliJson('analyze', LAYER, '--lo', String(lo), '--hi', String(hi));
-  assert.equal(await text('#alpha-value'), cli.alpha_fit.alpha.toFixed(4));
-  // The bootstrap band belonged to the old range: it is gone.
-  assert.equal(await page.locator('#spectrum-plot svg g.alpha-band').count(), 0);
-  await page.selectOption('#preset', 'stringer');
+  assert.equal((await shown(page)).alpha, cli.alpha_fit.alpha.toFixed(4));
+  // The bootstrap band belonged to the old range: it is gone; the readout says whose it was.
+  assert.equal(await page.locator(inSpectrum('[part~="plot"] svg g.alpha-band')).count(), 0);
+  assert.match(await text(inSpectrum('[part~="bootstrap-result"]')), /^For the previous fit, α = 2\.394 \(stringer, n = 11…128\)/);
+  await page.locator(inSpectrum('select[name="preset"]')).selectOption('stringer');
+  await settledMain(page);
 });
 
 test('layer comparison: two files give two points per measure; a rename relabels the chart', async () => {
@@ -219,8 +273,8 @@ test('layer comparison: two files give two points per measure; a rename relabels
   for (const key of ['alpha', 'pr', 'erank']) {
     assert.equal(await page.locator(`#compare-${key} svg g.compare-point circle`).count(), 2);
   }
-  const alphas = await page.locator('#compare-table tbody tr td:nth-child(3)').allTextContents();
-  assert.deepEqual(alphas, ['plain_h1_test', 'plain_h2_test'].map((k) => reference.matrices[`digits_mlp/${k}`].alpha_fit_stringer.alpha.toFixed(3)));
+  const alphas = await page.locator('#compare-table tbody tr td.alpha-cell').allTextContents();
+  assert.deepEqual(alphas, ['plain_h1_test', 'plain_h2_test'].map((k) => `${reference.matrices[`digits_mlp/${k}`].alpha_fit_stringer.alpha.toFixed(3)} (stringer, n = 11…128)`));
   await page.locator('.compare-name').nth(1).fill('hidden layer 2');
   assert.match(await page.locator('#compare-alpha svg').textContent(), /2\. hidden layer 2/);
   assert.match(await page.locator('#compare-pr').getAttribute('aria-label'), /hidden layer 2 4\.728/);
@@ -231,7 +285,10 @@ test('phone width: the analyses fit without horizontal scrolling', async () => {
   const { page } = ctx;
   await page.setViewportSize({ width: 375, height: 800 });
   await page.waitForTimeout(300);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(() => {
+    const root = document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow} px`);
   await page.setViewportSize({ width: 1280, height: 800 });
 });

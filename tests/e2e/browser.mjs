@@ -83,3 +83,143 @@ export async function openSite({ prefix = '/blog/post/', path = 'embed.html', vi
 export const postHead = (scriptSrc) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:">
 <title>a post</title><link rel="icon" href="data:,">${scriptSrc ? `<script type="module" src="${scriptSrc}"></script>` : ''}</head>`;
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (bytes) => {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+
+/** A stored (uncompressed) zip of `entries` ({name: bytes}), as np.savez writes an .npz. */
+export function zipBytes(entries) {
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, data] of Object.entries(entries)) {
+    const nameBytes = new TextEncoder().encode(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    parts.push(local, nameBytes, data);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0);
+    dir.writeUInt16LE(20, 4);
+    dir.writeUInt16LE(20, 6);
+    dir.writeUInt16LE(0x0800, 8);
+    dir.writeUInt32LE(crc, 16);
+    dir.writeUInt32LE(data.length, 20);
+    dir.writeUInt32LE(data.length, 24);
+    dir.writeUInt16LE(nameBytes.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    central.push(dir, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const size = central.reduce((s, b) => s + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(central.length / 2, 8);
+  end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(size, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, ...central, end]);
+}
+
+/** A C-order f32 .npy of `rows` × `cols` from `at(i, j)`. */
+export function matrixNpy(rows, cols, at) {
+  const values = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) values[i * cols + j] = at(i, j);
+  return npyBytes(`{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`, new Uint8Array(values.buffer));
+}
+
+/** What an <eigenlens-spectrum> shows (`sel`: the element). */
+export const shown = (page, sel = '#spectrum') => page.locator(sel).evaluate((e) => {
+  const part = (n) => e.shadowRoot.querySelector(`[part~="${n}"]`);
+  return {
+    state: e.dataset.state, title: part('title').textContent, alpha: part('alpha').textContent, detail: part('detail').textContent,
+    caption: part('caption').textContent, error: part('error').hidden ? null : part('error').textContent,
+    label: e.shadowRoot.querySelector('.alpha-label')?.textContent ?? null, busy: e.hasAttribute('data-busy'),
+  };
+});
+
+/** Waits until the page's spectrum element has rendered and is idle. */
+export const settledMain = (page, timeout = 60_000) => page.waitForFunction(() => {
+  const e = document.querySelector('#spectrum');
+  return e && !e.hasAttribute('data-busy') && (e.dataset.state === 'done' || e.dataset.state === 'error');
+}, null, { timeout });
+
+/**
+ * Arms a wait for what happens next on index.html: 'render' or 'error' from the spectrum element,
+ * 'page-error' (the drop zone's error line) or 'chooser' (the array chooser opened). Returns a
+ * function that resolves with which.
+ */
+export async function nextOutcome(page) {
+  // Wrapped in an object: evaluateHandle would wait for a bare promise to settle.
+  const handle = await page.evaluateHandle(() => ({ outcome: new Promise((resolve) => {
+    const spectrum = document.querySelector('#spectrum');
+    const obs = new MutationObserver(() => check());
+    const done = (what) => {
+      spectrum.removeEventListener('eigenlens-render', onRender);
+      spectrum.removeEventListener('eigenlens-error', onError);
+      obs.disconnect();
+      resolve(what);
+    };
+    const onRender = () => done('render');
+    const onError = () => done('error');
+    const check = () => {
+      if (!document.querySelector('#error').hidden) done('page-error');
+      else if (!document.querySelector('#chooser').hidden) done('chooser');
+    };
+    spectrum.addEventListener('eigenlens-render', onRender);
+    spectrum.addEventListener('eigenlens-error', onError);
+    obs.observe(document.querySelector('#input'), { subtree: true, attributes: true, attributeFilter: ['hidden'] });
+  }) }));
+  return () => page.evaluate((h) => h.outcome, handle);
+}
+
+/** Opens `path` through the page's drop-zone input and waits for the outcome (see nextOutcome). */
+export async function openInPage(page, path) {
+  await page.locator('#error').evaluate((e) => { e.hidden = true; e.textContent = ''; });
+  const outcome = await nextOutcome(page);
+  await page.setInputFiles('#file', path);
+  return outcome();
+}
+
+/** A .safetensors file of f32 tensors: {name: {shape, values}} (values row-major). */
+export function safetensorsBytes(tensors) {
+  const header = {};
+  const blobs = [];
+  let offset = 0;
+  for (const [name, { shape, values }] of Object.entries(tensors)) {
+    const bytes = Buffer.from(Float32Array.from(values).buffer);
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes.length] };
+    blobs.push(bytes);
+    offset += bytes.length;
+  }
+  let json = JSON.stringify(header);
+  while (json.length % 8) json += ' ';
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([size, Buffer.from(json), ...blobs]);
+}
+
+/** Every element in the document, shadow roots included, matching `selector` (run in the page). */
+export const deepCount = (page, selector) => page.evaluate((sel) => {
+  let count = 0;
+  const visit = (root) => {
+    count += root.querySelectorAll(sel).length;
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) visit(el.shadowRoot);
+  };
+  visit(document);
+  return count;
+}, selector);

@@ -4,8 +4,8 @@
 // change without re-reading, keyboard use, phone width, and settings restored from the URL hash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { openSite, postHead, data } from './browser.mjs';
+import { readFileSync, copyFileSync } from 'node:fs';
+import { openSite, postHead, data, shown, settledMain, tempFile } from './browser.mjs';
 
 const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
 const H1 = reference.matrices['digits_mlp/plain_h1_test'];
@@ -40,7 +40,7 @@ test('embed.html from a sub-path: two layers, each with NumPy\'s α to 4 decimal
     assert.equal(el.state, 'done');
     assert.equal(el.alpha, m.alpha_fit_stringer.alpha.toFixed(4));
     assert.ok(Math.abs(Number(el.dataAlpha) - m.alpha_fit_stringer.alpha) < 1e-9, `${el.dataAlpha} vs ${m.alpha_fit_stringer.alpha}`);
-    assert.match(el.detail, /stringer fit over n = 11…128, 118 points/);
+    assert.match(el.detail, /^\d\.\d{3} \(stringer, n = 11…128\) · 118 points · R² = /);
     assert.equal(el.svgs, 1);
     assert.match(el.label, /^α = \d\.\d{3} \(stringer, n = 11…128\)$/);
   }
@@ -134,7 +134,7 @@ test('phone width (375 px): no horizontal scrolling, figures fit the screen', as
   for (const path of ['embed.html', 'index.html']) {
     await page.goto(`${base}${path}`);
     if (path === 'embed.html') await settled(page);
-    else await page.waitForSelector('#result[data-state="done"]', { timeout: 60_000 });
+    else await settledMain(page);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), `${path} scrolls sideways`);
     const widths = await page.evaluate(() => [
       ...document.querySelectorAll('#result svg'),
@@ -161,63 +161,152 @@ test('dark mode: the page and the elements switch palettes', async () => {
   await page.close();
 });
 
+/** The palette an element draws with on `page`: its scheme, a dot's fill and the caption's colour. */
+const palette = (page, sel = 'eigenlens-spectrum') => page.locator(sel).first().evaluate((e) => ({
+  scheme: e.dataset.scheme,
+  dot: getComputedStyle(e.shadowRoot.querySelector('[part~="plot"] svg circle')).fill,
+  caption: getComputedStyle(e.shadowRoot.querySelector('[part~="caption"]')).color,
+}));
+
+const LIGHT = { dot: 'rgb(0, 114, 178)', caption: 'rgb(107, 107, 107)' }; // Okabe–Ito blue, #6b6b6b
+const DARK = { dot: 'rgb(86, 180, 233)', caption: 'rgb(160, 160, 160)' }; // sky blue, #a0a0a0
+
+test('an embedded figure follows the host page\'s scheme, not the reader\'s system (issue 12 item 16)', async () => {
+  const { context, base, html } = ctx;
+  const element = (attrs = '') => `<eigenlens-spectrum src="../data/plain_h1_test.f32.npy" ${attrs}></eigenlens-spectrum>`;
+  const pages = {
+    'white.html': `<body style="background:#fff;color:#111">${element()}</body>`,
+    'plain.html': `<body>${element()}</body>`, // no background, color-scheme normal: the canvas is white
+    'dark.html': `<body style="background:#121212;color:#eee">${element()}</body>`,
+    'forced.html': `<body style="background:#fff;color:#111">${element('theme="dark"')}</body>`,
+    'switch.html': `<style>body.night{background:#101014;color:#ddd}</style><body>${element()}</body>`,
+  };
+  for (const [name, body] of Object.entries(pages)) await html(`themes/${name}`, `${postHead('../eigenlens.js')}${body}</html>`);
+  const open = async (name, scheme) => {
+    const page = await context.newPage();
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${base}themes/${name}`);
+    await page.waitForFunction(() => document.querySelector('eigenlens-spectrum').dataset.state === 'done', null, { timeout: 60_000 });
+    return page;
+  };
+  // A white blog read in system dark mode: light-page colours (not light dots and #a0a0a0 text on white).
+  for (const name of ['white.html', 'plain.html']) {
+    const page = await open(name, 'dark');
+    assert.deepEqual(await palette(page), { scheme: 'light', ...LIGHT }, name);
+    await page.close();
+  }
+  // A dark blog read in system light mode: dark-page colours.
+  let page = await open('dark.html', 'light');
+  assert.deepEqual(await palette(page), { scheme: 'dark', ...DARK });
+  await page.close();
+  // theme="dark" forces it.
+  page = await open('forced.html', 'light');
+  assert.deepEqual(await palette(page), { scheme: 'dark', ...DARK });
+  await page.locator('eigenlens-spectrum').evaluate((e) => e.setAttribute('theme', 'light'));
+  assert.deepEqual(await palette(page), { scheme: 'light', ...LIGHT });
+  await page.close();
+  // A blog that switches to dark with a class on <body>: the figure follows.
+  page = await open('switch.html', 'light');
+  assert.equal((await palette(page)).scheme, 'light');
+  await page.evaluate(() => document.body.classList.add('night'));
+  await page.waitForFunction(() => document.querySelector('eigenlens-spectrum').dataset.scheme === 'dark');
+  assert.deepEqual(await palette(page), { scheme: 'dark', ...DARK });
+  await page.close();
+});
+
+test('375 px: no page wider than the viewport, with a long file name, the verdict and compare tables (issue 12 item 17)', async () => {
+  const { context, base } = ctx;
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto(`${base}index.html`);
+  await settledMain(page);
+  const long = tempFile(`${'layer_activations_of_a_rather_deep_network_'.repeat(3)}block_11_mlp_output.f32.npy`, new Uint8Array());
+  copyFileSync(data('digits_mlp/plain_h1_test.f32.npy'), long);
+  await page.setInputFiles('#file', long);
+  await page.waitForFunction(() => /block_11/.test(document.querySelector('#spectrum').report?.source?.name ?? ''), null, { timeout: 60_000 });
+  await settledMain(page);
+  await page.setInputFiles('#compare-files', long);
+  await page.waitForSelector('#compare[data-count="1"]', { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('#verdict-table').dataset.rows === '1');
+  const wide = await page.evaluate(() => {
+    const out = { scroll: document.documentElement.scrollWidth };
+    for (const sel of ['#spectrum', '#verdict-table', '#compare-table', '#summary', '#sweep-projections', 'footer']) {
+      const el = document.querySelector(sel);
+      if (el) out[sel] = Math.round(el.getBoundingClientRect().right);
+    }
+    return out;
+  });
+  assert.ok(Object.values(wide).every((w) => w <= 375), JSON.stringify(wide));
+  await page.goto(`${base}embed.html`);
+  await settled(page);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 375, 'embed.html scrolls sideways');
+  await page.close();
+});
+
 test('a link with settings in the hash restores estimator, range, d and seed; α is that refit', async () => {
   const { context, base } = ctx;
   const page = await context.newPage();
   await page.goto(`${base}index.html#estimator=ols&lo=5&hi=200&d=1&seed=3`);
-  assert.equal(await page.inputValue('#estimator'), 'ols');
-  assert.equal(await page.inputValue('#lo'), '5');
-  assert.equal(await page.inputValue('#hi'), '200');
-  assert.equal(await page.inputValue('#preset'), 'custom');
-  await page.waitForSelector('#result[data-state="done"]', { timeout: 60_000 });
+  await settledMain(page);
+  const control = (name) => page.inputValue(`#spectrum [name="${name}"]`);
+  assert.equal(await control('estimator'), 'ols');
+  assert.equal(await control('lo'), '5');
+  assert.equal(await control('hi'), '200');
+  assert.equal(await control('preset'), 'custom');
   await page.setInputFiles('#file', data('digits_mlp/plain_h1_test.f32.npy'));
-  await page.waitForFunction(() => /plain_h1_test/.test(document.querySelector('#result-name').textContent), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('#spectrum').report?.source?.name === 'plain_h1_test.f32.npy', null, { timeout: 60_000 });
+  await settledMain(page);
   // n_hi is capped at ⌊D/2⌋ = 128 (METHODS.md).
-  assert.match(await page.locator('#alpha-detail').textContent(), /^\(ols fit over n = 5…128, 124 points/);
+  assert.match((await shown(page)).detail, /^\d\.\d{3} \(ols, n = 5…128\) · 124 points/);
 
   // The α shown is the OLS fit of log λ on log n over 5…128 of the page's own eigenvalues.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#result-exports [data-export="json"]')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#spectrum [part~="toolbar"] [data-export="json"]')]);
   const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
   const pts = report.eigenvalues.slice(4, 128).map((l, i) => [Math.log(i + 5), Math.log(l)]);
   const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length;
   const my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
   const slope = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / pts.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
   assert.ok(Math.abs(-slope - report.alpha_fit.alpha) < 1e-9, `${-slope} vs ${report.alpha_fit.alpha}`);
-  assert.equal(await page.locator('#alpha-value').textContent(), report.alpha_fit.alpha.toFixed(4));
+  assert.equal((await shown(page)).alpha, report.alpha_fit.alpha.toFixed(4));
 
   // Changing a setting rewrites the hash in place, keeping d and seed; the link reproduces the view.
   const historyLength = await page.evaluate(() => history.length);
-  await page.selectOption('#estimator', 'stringer');
-  await page.waitForFunction(() => /^\(stringer/.test(document.querySelector('#alpha-detail').textContent));
+  await page.locator('#spectrum select[name="estimator"]').selectOption('stringer');
+  await page.waitForFunction(() => /\(stringer,/.test(document.querySelector('#spectrum').shadowRoot.querySelector('[part~="detail"]').textContent));
+  await page.waitForFunction(() => /estimator=stringer/.test(location.hash));
   const hash = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
   assert.deepEqual(Object.fromEntries(hash), { estimator: 'stringer', preset: 'custom', lo: '5', hi: '200', d: '1', seed: '3' });
   assert.equal(await page.evaluate(() => history.length), historyLength, 'replaceState: no history entry');
-  const shownStringer = await page.locator('#alpha-value').textContent();
+  const shownStringer = (await shown(page)).alpha;
 
   // The refit path (the same eigenvalues, refitted) agrees with the fresh analysis.
-  await page.selectOption('#estimator', 'ols');
-  await page.waitForFunction((want) => document.querySelector('#alpha-value').textContent === want, report.alpha_fit.alpha.toFixed(4));
+  await page.locator('#spectrum select[name="estimator"]').selectOption('ols');
+  await page.waitForFunction((want) => document.querySelector('#spectrum').shadowRoot.querySelector('[part~="alpha"]').textContent === want,
+    report.alpha_fit.alpha.toFixed(4));
 
   // A new tab with the stringer link, the same file: the same α.
   const other = await context.newPage();
   await other.goto(`${base}index.html#${hash}`);
-  assert.equal(await other.inputValue('#estimator'), 'stringer');
-  await other.waitForSelector('#result[data-state="done"]', { timeout: 60_000 });
+  await settledMain(other);
+  assert.equal(await other.inputValue('#spectrum [name="estimator"]'), 'stringer');
   await other.setInputFiles('#file', data('digits_mlp/plain_h1_test.f32.npy'));
-  await other.waitForFunction(() => /plain_h1_test/.test(document.querySelector('#result-name').textContent), null, { timeout: 60_000 });
-  assert.equal(await other.locator('#alpha-value').textContent(), shownStringer);
+  await other.waitForFunction(() => document.querySelector('#spectrum').report?.source?.name === 'plain_h1_test.f32.npy', null, { timeout: 60_000 });
+  await settledMain(other);
+  assert.equal((await shown(other)).alpha, shownStringer);
 
   // Row range, NaN dropping and a preset come back too; a changed hash applies at once.
   await other.goto(`${base}index.html#preset=alpha-req&rows=100:300&drop_nonfinite=1`);
   await other.reload();
-  assert.equal(await other.inputValue('#preset'), 'alpha-req');
-  assert.equal(await other.inputValue('#lo'), '4');
-  assert.equal(await other.inputValue('#hi'), '100');
+  await settledMain(other);
+  assert.equal(await other.inputValue('#spectrum [name="preset"]'), 'alpha-req');
+  assert.equal(await other.inputValue('#spectrum [name="lo"]'), '11', 'α-ReQ starts at n = 11 (reptrix: np.arange(10, 100), 0-based)');
+  assert.equal(await other.inputValue('#spectrum [name="hi"]'), '100');
   assert.equal(await other.inputValue('#row-from'), '100');
   assert.equal(await other.inputValue('#row-to'), '300');
   assert.equal(await other.isChecked('#drop-nonfinite'), true);
+  assert.match((await shown(other)).caption, /^f32 \[540, 256\] · 200 × 256 · /, 'the demo read with the link\'s rows');
   await other.evaluate(() => { location.hash = 'estimator=ols&lo=6&hi=60'; });
-  await other.waitForFunction(() => document.querySelector('#lo').value === '6' && document.querySelector('#estimator').value === 'ols');
+  await other.waitForFunction(() => /\(ols, n = 6…60\)/.test(document.querySelector('#spectrum').shadowRoot.querySelector('[part~="detail"]').textContent));
   await other.close();
   await page.close();
 });

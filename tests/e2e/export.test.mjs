@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { openSite, postHead, data } from './browser.mjs';
+import { openSite, postHead, data, settledMain } from './browser.mjs';
 
 const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
 const H1 = reference.matrices['digits_mlp/plain_h1_test'];
@@ -56,7 +56,8 @@ test('an element\'s exports: SVG with α, PNG at 2×, JSON exact, CSV', async ()
     const r = e.shadowRoot.querySelector('[part~="plot"] svg').getBoundingClientRect();
     return { width: r.width, height: r.height };
   });
-  assert.deepEqual(pngSize(png.bytes), { width: Math.round(2 * onScreen.width), height: Math.round(2 * onScreen.height) });
+  const twice = { width: Math.round(2 * onScreen.width), height: Math.round(2 * onScreen.height) };
+  assert.deepEqual(pngSize(png.bytes), twice);
 
   const json = await exported(page, button('json'));
   const text = json.bytes.toString('utf8');
@@ -64,7 +65,8 @@ test('an element\'s exports: SVG with α, PNG at 2×, JSON exact, CSV', async ()
     const r = e.report, back = JSON.parse(t);
     return {
       n: back.eigenvalues.length,
-      same: back.eigenvalues.length === r.eigenvalues.length && back.eigenvalues.every((v, i) => Object.is(v, r.eigenvalues[i])),
+      same: back.eigenvalues.length === r.eigenvalues.length
+        && back.eigenvalues.every((v, i) => Object.is(v, r.eigenvalues[i])),
       alpha: Object.is(back.alpha_fit.alpha, r.alpha_fit.alpha),
       keys: Object.keys(r).every((k) => k in back),
     };
@@ -98,15 +100,18 @@ test('the copied embed code, pasted into a fresh page, renders the same figure',
   await el.locator('input[name="lo"]').fill('5');
   await el.locator('input[name="hi"]').fill('200');
   await el.locator('input[name="hi"]').press('Enter');
-  await page.waitForFunction(() => /ols fit over n = 5…128/.test(document.querySelector('eigenlens-spectrum').shadowRoot.querySelector('[part~="detail"]').textContent));
+  await page.waitForFunction(() => /\(ols, n = 5…128\)/.test(document.querySelector('eigenlens-spectrum').shadowRoot.querySelector('[part~="detail"]').textContent));
   const before = await el.evaluate((e) => ({ alpha: e.dataset.alpha, label: e.shadowRoot.querySelector('.alpha-label').textContent }));
 
   await el.locator('[data-export="embed"]').click();
   await el.locator('[part~="toolbar"] [role="status"]').filter({ hasText: /copied/ }).waitFor();
   const clip = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(await el.locator('[part~="embed-code"]').inputValue(), clip, 'the code is also shown, read-only');
-  assert.equal(clip, `<script type="module" src="${base}eigenlens.js"></script>\n` +
-    `<eigenlens-spectrum src="${base}data/plain_h1_test.f32.npy" estimator="ols" lo="5" hi="200" label="hidden layer 1"></eigenlens-spectrum>`);
+  // Paths on the site, never its origin (issue 12 item 15): they work from a post at any depth.
+  const path = new URL(base).pathname;
+  assert.equal(clip, `<script type="module" src="${path}eigenlens.js"></script>\n` +
+    `<eigenlens-spectrum src="${path}data/plain_h1_test.f32.npy" estimator="ols" lo="5" hi="200" label="hidden layer 1"></eigenlens-spectrum>`);
+  assert.doesNotMatch(clip, /https?:|127\.0\.0\.1/);
 
   await html('drafts/fresh.html', `${postHead()}<body><p>Pasted:</p>\n${clip}\n</body></html>`);
   const fresh = await context.newPage();
@@ -117,42 +122,56 @@ test('the copied embed code, pasted into a fresh page, renders the same figure',
   await fresh.close();
 });
 
-test('the main page exports its figures and results, and its embed code', async () => {
+test('the main page exports its figures and results, and its embed code names paths on the site, never its origin', async () => {
   const { context, base } = ctx;
   const page = await context.newPage();
   await page.goto(`${base}index.html`);
-  await page.waitForSelector('#result[data-state="done"]', { timeout: 60_000 });
+  await settledMain(page);
   await page.setInputFiles('#file', data('digits_mlp/plain_h1_test.f32.npy'));
-  await page.waitForFunction(() => /plain_h1_test/.test(document.querySelector('#result-name').textContent), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('#spectrum').report?.source?.name === 'plain_h1_test.f32.npy', null, { timeout: 60_000 });
+  await settledMain(page);
 
-  const bars = page.locator('#result .exports');
-  assert.equal(await bars.count(), 3);
-  const svg = await exported(page, bars.nth(0).locator('[data-export="svg"]'));
+  const bar = page.locator('#spectrum [part~="toolbar"]');
+  const svg = await exported(page, bar.locator('[data-export="svg"]'));
   assert.equal(svg.name, 'plain_h1_test.f32.spectrum.svg');
   const parsed = await parseSvg(page, svg.bytes.toString('utf8'));
   assert.equal(parsed.error, null);
   assert.match(parsed.text, /α = 2\.394/);
-  const cumulative = await parseSvg(page, (await exported(page, bars.nth(1).locator('[data-export="svg"]'))).bytes.toString('utf8'));
+  const cumulativeBar = page.locator('#result > .plots .exports');
+  const cumulative = await parseSvg(page, (await exported(page, cumulativeBar.locator('[data-export="svg"]'))).bytes.toString('utf8'));
   assert.equal(cumulative.error, null);
   assert.match(cumulative.text, /k₉₀ = 10/);
 
-  for (const [i, id] of [[0, 'spectrum-plot'], [1, 'cumulative-plot']]) {
-    const png = pngSize((await exported(page, bars.nth(i).locator('[data-export="png"]'))).bytes);
-    const r = await page.locator(`#${id} svg`).boundingBox();
+  for (const [button, figure] of [[bar, '#spectrum [part~="plot"] svg'], [cumulativeBar, '#cumulative-plot svg']]) {
+    const png = pngSize((await exported(page, button.locator('[data-export="png"]'))).bytes);
+    const r = await page.locator(figure).boundingBox();
     assert.deepEqual(png, { width: Math.round(2 * r.width), height: Math.round(2 * r.height) });
   }
 
-  const json = JSON.parse((await exported(page, bars.nth(2).locator('[data-export="json"]'))).bytes.toString('utf8'));
+  const json = JSON.parse((await exported(page, bar.locator('[data-export="json"]'))).bytes.toString('utf8'));
   assert.equal(json.alpha_fit.alpha.toFixed(4), H1.alpha_fit_stringer.alpha.toFixed(4));
   assert.equal(json.eigenvalues.length, 256);
-  const csv = (await exported(page, bars.nth(2).locator('[data-export="csv"]'))).bytes.toString('utf8');
+  const csv = (await exported(page, bar.locator('[data-export="csv"]'))).bytes.toString('utf8');
   assert.equal(csv.split('\n').filter((l) => /^\d/.test(l)).length, 256);
 
-  await bars.nth(2).locator('[data-export="embed"]').click();
-  await page.locator('#embed-code').waitFor();
-  assert.equal(await page.locator('#embed-code').inputValue(), `<script type="module" src="${base}eigenlens.js"></script>\n` +
+  await bar.locator('[data-export="embed"]').click();
+  await page.locator('#spectrum [part~="embed-code"]').waitFor();
+  const code = await page.locator('#spectrum [part~="embed-code"]').inputValue();
+  assert.equal(code, `<script type="module" src="${new URL(base).pathname}eigenlens.js"></script>\n` +
     '<eigenlens-spectrum src="plain_h1_test.f32.npy" estimator="stringer" lo="11" hi="500"></eigenlens-spectrum>');
+  assert.doesNotMatch(code, /https?:|127\.0\.0\.1/, 'never the tool\'s own origin (issue 12 item 15)');
+  assert.match(await bar.locator('.export-status').textContent(), /where this site serves eigenlens\.js; keep plain_h1_test\.f32\.npy next to the post/);
   assert.deepEqual(ctx.consoleErrors, []);
   assert.deepEqual(ctx.requests.filter((u) => !u.startsWith(base) && !/^(blob|data):/.test(u)), [], 'no request left the site (exports are Blob URLs)');
+  await page.close();
+});
+
+test('the guide says where the script and the file go on a blog', async () => {
+  const { context, base } = ctx;
+  const page = await context.newPage();
+  await page.goto(`${base}embed.html`);
+  const guide = await page.locator('#copy-embed-guide').textContent();
+  assert.match(guide, /paths on this site, never its address/);
+  assert.match(await page.locator('#copy-embed-guide + ul').textContent(), /\/eigenlens\/eigenlens\.js/);
   await page.close();
 });

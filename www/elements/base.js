@@ -1,8 +1,12 @@
 // What every eigenlens element shares: a shadow root with one stylesheet for all of them, the
-// loading / done / error states shown inside the element (never a blank box), fetching `src`
-// into a File for the worker, coalesced re-renders when attributes change, re-layout on resize,
-// and the embed code for the element's current attributes. An element is one file that
-// subclasses EigenlensElement (see spectrum.js) and one line in ../eigenlens.js.
+// loading / done / error states shown inside the element (never a blank box) with progress and
+// a Cancel button for long jobs, the data as a File (fetched from `src`, or handed over by the
+// page as `el.file`), coalesced re-renders when attributes change, re-layout on resize, colours
+// that follow the HOST page's scheme (not the reader's system setting), the core's rules (fit
+// presets, d presets, estimators) and the embed code for the element's current attributes.
+// An element is one file that subclasses EigenlensElement (see spectrum.js) and one line in
+// ../eigenlens.js.
+import { run } from '../engine.js';
 import { embedCode } from '../export.js';
 
 let scriptUrl = new URL('./eigenlens.js', document.baseURI).href;
@@ -11,8 +15,38 @@ let scriptUrl = new URL('./eigenlens.js', document.baseURI).href;
 export function setScriptUrl(url) { scriptUrl = String(url); }
 export const getScriptUrl = () => scriptUrl;
 
+/**
+ * The script path an embed snippet should use: the path of eigenlens.js on this site, without
+ * the origin (a post on the same site serves it there; the tool's own origin, often a local
+ * server, is never written into a blog post).
+ */
+export const scriptPath = () => sitePath(scriptUrl);
+
+/** A URL as a post on this site can write it: its path when it is on this page's origin (so
+ *  it works from a post at any depth), else in full. */
+export function sitePath(url) {
+  const u = new URL(url, document.baseURI);
+  return u.origin === location.origin ? `${u.pathname}${u.search}` : u.href;
+}
+
+let rulesPromise = null;
+
+/**
+ * The core's rules, fetched once per page: `{ fit_presets: [{name, lo, hi, label, source}],
+ * d_presets: [{name, d, label}], estimators: [{name, label}] }`. The first of each list is the
+ * default.
+ */
+export function rules() {
+  rulesPromise ??= run({ type: 'rules' }).catch((e) => {
+    rulesPromise = null;
+    throw e;
+  });
+  return rulesPromise;
+}
+
 // Theme: everything derives from the documented --eigenlens-* properties, with Okabe–Ito
-// defaults (colour-blind safe) that switch to their light variants in dark mode.
+// defaults (colour-blind safe). The dark variants apply when the host page is dark (its
+// background behind the element, or its color-scheme), or with theme="dark".
 const CSS = `
 :host {
   display: block; box-sizing: border-box; max-width: 100%; margin: 1rem 0;
@@ -23,24 +57,24 @@ const CSS = `
   --_muted: var(--eigenlens-muted, #6b6b6b);
   --_border: var(--eigenlens-border, color-mix(in srgb, currentColor 22%, transparent));
   --_error: var(--eigenlens-error, #b00020);
-  /* the names www/plots.js draws with */
+  /* the names the figures in ../plots/ draw with */
   --data: var(--_accent); --fit: var(--_fit); --muted: var(--_muted);
+  --c3: #009e73; --c4: #cc79a7; --c5: #e69f00; --bad: var(--_error);
   color: var(--_fg); background: var(--_bg); font-family: var(--eigenlens-font, inherit);
 }
-@media (prefers-color-scheme: dark) {
-  :host {
-    --_accent: var(--eigenlens-accent, #56b4e9); --_fit: var(--eigenlens-fit, #e69f00);
-    --_muted: var(--eigenlens-muted, #a0a0a0); --_error: var(--eigenlens-error, #ff8a80);
-  }
+:host([data-scheme="dark"]) {
+  --_accent: var(--eigenlens-accent, #56b4e9); --_fit: var(--eigenlens-fit, #e69f00);
+  --_muted: var(--eigenlens-muted, #a0a0a0); --_error: var(--eigenlens-error, #ff8a80);
+  --c3: #2fc79a; --c4: #e39ac4; --c5: #f0e442;
 }
 :host([hidden]) { display: none; }
 * { box-sizing: border-box; }
-.frame { border: 1px solid var(--_border); border-radius: 8px; padding: 0.6rem 0.75rem; }
+.frame { border: 1px solid var(--_border); border-radius: 8px; padding: 0.6rem 0.75rem; min-width: 0; }
 .head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 0.75rem; margin: 0 0 0.25rem; }
-.title { font-weight: 600; overflow-wrap: anywhere; }
+.title { font-weight: 600; overflow-wrap: anywhere; min-width: 0; }
 .alpha-line { margin: 0; font-size: 1.1em; }
 .alpha { color: var(--_fit); font-variant-numeric: tabular-nums; }
-.detail, .caption, .status { color: var(--_muted); font-size: 0.85em; }
+.detail, .caption, .status, .note { color: var(--_muted); font-size: 0.85em; overflow-wrap: anywhere; }
 .detail { display: block; }
 .plot { min-height: 2rem; }
 .plot svg { display: block; max-width: 100%; height: auto; color: inherit; background: transparent; }
@@ -49,14 +83,18 @@ const CSS = `
 .controls input { width: 5.5em; }
 .controls input, .controls select, button, textarea { font: inherit; color: inherit; }
 .controls input, .controls select, textarea { background: var(--_bg); border: 1px solid var(--_border); border-radius: 4px; padding: 0.15em 0.3em; }
+.controls select { max-width: 100%; }
 .exports { display: flex; flex-wrap: wrap; gap: 0.35rem; align-items: center; margin: 0.5rem 0 0; font-size: 0.85em; }
 button { background: transparent; border: 1px solid var(--_border); border-radius: 4px; padding: 0.2em 0.6em; cursor: pointer; min-height: 2em; }
 button:hover { border-color: var(--_accent); }
+button:disabled { opacity: 0.6; cursor: progress; }
 :focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
-.export-status { color: var(--_muted); }
+.export-status { color: var(--_muted); overflow-wrap: anywhere; }
 textarea { display: block; width: 100%; margin: 0.5rem 0 0; font-family: ui-monospace, monospace; font-size: 0.8em; resize: vertical; }
 .error { color: var(--_error); margin: 0.25rem 0; overflow-wrap: anywhere; }
-.status { margin: 0.25rem 0; }
+.status { display: flex; flex-wrap: wrap; gap: 0.3rem 0.6rem; align-items: center; margin: 0.25rem 0; }
+.status progress { flex: 1 1 8rem; max-width: 16rem; }
+.readout { font-variant-numeric: tabular-nums; }
 [hidden] { display: none !important; }
 `;
 
@@ -72,48 +110,124 @@ function styles(root) {
   }
 }
 
-/** `html` with `${}` values escaped: the small templating the elements use. */
+/** `html` with `${}` values escaped: the small templating the elements use (static markup only). */
 export function h(strings, ...values) {
   const esc = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   return strings.reduce((out, s, i) => out + s + (i < values.length ? esc(values[i]) : ''), '');
+}
+
+/** An element `tag` with `props` (className, textContent, hidden, …) and `children`. */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'attrs') Object.entries(v).forEach(([a, x]) => x !== null && x !== undefined && node.setAttribute(a, x));
+    else node[k] = v;
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
 }
 
 /** The last path segment of a URL, decoded: the name the worker and the messages use. */
 export const fileName = (url) => decodeURIComponent(new URL(url).pathname.split('/').pop() || 'data');
 
 /** Fetches `url` (the author's own static file) into a File the worker can slice. */
-export async function fetchAsFile(url) {
+export async function fetchAsFile(url, { signal } = {}) {
   const name = fileName(url);
   let response;
   try {
-    response = await fetch(url);
-  } catch {
-    throw new Error(`could not fetch ${url} (a network error, or the page's Content-Security-Policy blocks it)`);
+    response = await fetch(url, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw new Error('cancelled', { cause: e });
+    throw new Error(`could not fetch ${url} (a network error, or the page's Content-Security-Policy blocks it)`, { cause: e });
   }
   if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status} ${response.statusText || ''}`.trim());
   return new File([await response.blob()], name);
 }
 
+// ---- the host page's colour scheme ----
+
+let probe;
+/** [r, g, b, a] (0–255, a 0–1) of any CSS colour the browser computes. */
+function rgba(colour) {
+  const m = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:[\s,/]+([\d.]+%?))?\s*\)$/.exec(colour);
+  if (m) {
+    const a = m[4] === undefined ? 1 : m[4].endsWith('%') ? parseFloat(m[4]) / 100 : Number(m[4]);
+    return [Number(m[1]), Number(m[2]), Number(m[3]), a];
+  }
+  probe ??= document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+  if (!probe) return [255, 255, 255, 0];
+  probe.clearRect(0, 0, 1, 1);
+  probe.fillStyle = colour;
+  probe.fillRect(0, 0, 1, 1);
+  const [r, g, b, a] = probe.getImageData(0, 0, 1, 1).data;
+  return [r, g, b, a / 255];
+}
+
+/** Relative luminance (WCAG) of an sRGB colour. */
+function luminance([r, g, b]) {
+  const lin = (c) => { const s = c / 255; return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/**
+ * Whether the page behind `node` is dark: the first mostly opaque background from `node` up
+ * (through shadow roots); failing that, the canvas, which is dark only when the root's
+ * color-scheme (CSS or <meta name="color-scheme">) allows dark and the system prefers it.
+ */
+export function hostIsDark(node) {
+  for (let n = node; n; n = n.parentElement ?? n.getRootNode?.().host) {
+    const [r, g, b, a] = rgba(getComputedStyle(n).backgroundColor);
+    if (a >= 0.5) return luminance([r, g, b]) < 0.2;
+  }
+  const root = document.documentElement;
+  const meta = document.querySelector('meta[name="color-scheme"]')?.content ?? '';
+  const scheme = `${getComputedStyle(root).colorScheme} ${meta}`.toLowerCase();
+  if (!/\bdark\b/.test(scheme)) return false;
+  if (!/\blight\b/.test(scheme)) return true;
+  return matchMedia('(prefers-color-scheme: dark)').matches;
+}
+
+/** Connected elements, re-themed when the host page may have changed its scheme. */
+const themed = new Set();
+let watching = false;
+function watchScheme() {
+  if (watching) return;
+  watching = true;
+  const again = () => themed.forEach((e) => e.applyTheme());
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', again);
+  // Sites switch dark mode with a class, a data attribute or a style on <html> or <body>.
+  const observer = new MutationObserver(again);
+  const watch = (n) => n && observer.observe(n, { attributes: true, attributeFilter: ['class', 'style', 'data-theme', 'data-color-scheme'] });
+  watch(document.documentElement);
+  if (document.body) watch(document.body);
+  else addEventListener('DOMContentLoaded', () => watch(document.body), { once: true });
+}
+
 export class EigenlensElement extends HTMLElement {
+  /** Attributes every element observes (a subclass lists them first in its observedAttributes). */
+  static baseAttributes = ['theme'];
+
   #queued = false;
   #gen = 0;
   #width = 0;
   #resize;
+  #file = null;
+  #job = null; // the AbortController of the job the status line shows
 
   constructor() {
     super();
     this.attachShadow({ mode: 'open' });
     styles(this.shadowRoot);
-    const frame = document.createElement('div');
-    frame.className = 'frame';
-    frame.part = 'frame';
-    frame.innerHTML = `<p class="status" part="status" role="status" aria-live="polite"></p>
-      <p class="error" part="error" role="alert" hidden></p>
-      <div class="body" part="body" hidden></div>`;
-    this.shadowRoot.append(frame);
-    this.statusEl = this.shadowRoot.querySelector('.status');
-    this.errorEl = this.shadowRoot.querySelector('.error');
-    this.body = this.shadowRoot.querySelector('.body');
+    this.statusText = el('span', { className: 'status-text' });
+    this.progressEl = el('progress', { max: 1, value: 0, hidden: true, attrs: { 'aria-label': 'progress' } });
+    this.cancelButton = el('button', { type: 'button', className: 'cancel', textContent: 'Cancel', hidden: true });
+    this.cancelButton.addEventListener('click', () => this.#job?.abort());
+    this.statusEl = el('div', { className: 'status', attrs: { part: 'status', role: 'status', 'aria-live': 'polite' } },
+      this.statusText, this.progressEl, this.cancelButton);
+    this.errorEl = el('p', { className: 'error', hidden: true, attrs: { part: 'error', role: 'alert' } });
+    this.body = el('div', { className: 'body', hidden: true, attrs: { part: 'body' } });
+    this.frame = el('div', { className: 'frame', attrs: { part: 'frame' } }, this.statusEl, this.errorEl, this.body);
+    this.shadowRoot.append(this.frame);
     this.build(this.body);
   }
 
@@ -126,19 +240,43 @@ export class EigenlensElement extends HTMLElement {
   /** Re-lay out what is shown for a new width, without recomputing (subclasses). */
   relayout() {}
 
+  /** The data as a File, handed over by a page instead of `src` (the page's own drop zone). */
+  get file() { return this.#file; }
+  set file(file) {
+    this.#file = file ?? null;
+    this.schedule();
+  }
+
   connectedCallback() {
     this.#resize ??= new ResizeObserver(() => {
       const width = this.body.clientWidth;
       if (this.dataset.state === 'done' && Math.abs(width - this.#width) > 8) { this.#width = width; this.relayout(); }
     });
     this.#resize.observe(this);
+    themed.add(this);
+    watchScheme();
+    this.applyTheme();
     this.schedule();
   }
 
-  disconnectedCallback() { this.#resize?.disconnect(); }
+  disconnectedCallback() {
+    this.#resize?.disconnect();
+    themed.delete(this);
+  }
 
   attributeChangedCallback(name, old, value) {
-    if (old !== value) this.schedule();
+    if (old === value) return;
+    if (name === 'theme') this.applyTheme();
+    else this.schedule();
+  }
+
+  /** theme="light" | "dark" | "auto" (default): auto follows the host page behind the element. */
+  applyTheme() {
+    if (!this.isConnected) return;
+    const theme = (this.getAttribute('theme') || 'auto').toLowerCase();
+    const dark = theme === 'dark' || (theme !== 'light' && hostIsDark(this));
+    const scheme = dark ? 'dark' : 'light';
+    if (this.dataset.scheme !== scheme) this.dataset.scheme = scheme;
   }
 
   /** Coalesces a burst of attribute changes into one update. */
@@ -164,11 +302,40 @@ export class EigenlensElement extends HTMLElement {
     return this.#width;
   }
 
-  showStatus(text) {
+  /** Shows `text` in the status line; `progress` (0–1) fills the bar. */
+  showStatus(text, progress = null) {
     if (!this.dataset.state || this.dataset.state === 'error') this.dataset.state = 'loading';
-    this.statusEl.textContent = text;
+    this.statusText.textContent = text;
     this.statusEl.hidden = !text;
+    this.progressEl.hidden = progress === null;
+    if (progress !== null) this.progressEl.value = progress;
   }
+
+  /**
+   * Runs `task(signal)` with the status line showing a Cancel button that aborts it, and the
+   * attribute data-busy set while it runs. A job started while another runs aborts the older one
+   * (the element shows one thing at a time).
+   */
+  async cancellable(task) {
+    this.#job?.abort();
+    const job = new AbortController();
+    this.#job = job;
+    this.cancelButton.hidden = false;
+    this.toggleAttribute('data-busy', true);
+    try {
+      return await task(job.signal);
+    } finally {
+      if (this.#job === job) {
+        this.#job = null;
+        this.cancelButton.hidden = true;
+        this.progressEl.hidden = true;
+        this.removeAttribute('data-busy');
+      }
+    }
+  }
+
+  /** Aborts the job the status line shows, if any. */
+  abortJob() { this.#job?.abort(); }
 
   showError(message) {
     this.dataset.state = 'error';
@@ -196,8 +363,25 @@ export class EigenlensElement extends HTMLElement {
     return new URL(src, document.baseURI).href;
   }
 
-  /** The markup that reproduces this element as it is now. */
+  /** The name of the data: the handed-over file's, or the last segment of `src`. */
+  dataName() {
+    return this.#file?.name ?? fileName(this.srcUrl());
+  }
+
+  /** The data as a File: the handed-over one, or `src` fetched. */
+  async dataFile(signal) {
+    return this.#file ?? fetchAsFile(this.srcUrl(), { signal });
+  }
+
+  /**
+   * The markup that reproduces this element as it is now. The script path and `src` are paths on
+   * this site (never its origin); a handed-over file is named alone (it then sits next to the post).
+   */
   embedCode(attributes) {
-    return embedCode(scriptUrl, this.localName, attributes);
+    return embedCode(scriptPath(), this.localName, {
+      src: this.#file ? this.#file.name : sitePath(this.srcUrl()),
+      ...attributes,
+      theme: this.getAttribute('theme'),
+    });
   }
 }

@@ -1,152 +1,304 @@
-// <eigenlens-spectrum src="layer.npy" estimator="stringer" lo="11" hi="500">: the log-log
+// <eigenlens-spectrum src="layer.npy" estimator="stringer" preset="stringer">: the log-log
 // eigenspectrum of a layer's activations with its power-law fit and α, computed in the page.
 //
-// Attributes: src (required), key (the array in an .npz/.safetensors), estimator (stringer|ols),
-// lo, hi (fit range in ranks), rows ("from:to", 0-based, to exclusive), drop-nonfinite (boolean),
-// label (title; default the file name), controls="none" (hide the fit controls and exports).
-// Changing src/key/rows/drop-nonfinite re-reads the file; estimator/lo/hi only refit.
-// Events: eigenlens-render {report, alpha, renderedAt}, eigenlens-error {message}.
-// Reads: el.report, el.alpha, el.dataset.alpha, el.dataset.state (loading|done|error).
+// Attributes: src (required unless a page hands over `el.file`), key (the array in an
+// .npz/.safetensors), estimator, preset (a named fit range: the core's presets), lo, hi (the fit
+// range in ranks; they override the preset), rows ("from:to", 0-based, to exclusive),
+// drop-nonfinite (boolean), label (title; default the file name), controls="none" (hide the fit
+// controls and exports), bootstrap="B" (show the bootstrap of α over rows with B resamples),
+// theme="light|dark|auto".
+// Changing src/key/rows/drop-nonfinite (or el.file) re-reads the file; estimator/preset/lo/hi only
+// refit, and a fit changed while the file is still being read applies when the read ends (the
+// read is never thrown away). A bootstrap running when the fit changes is restarted for the new
+// fit; a finished one stays shown, marked as belonging to the fit it was run for.
+// Events: eigenlens-render {report, alpha, interval, renderedAt}, eigenlens-error {message}.
+// Reads: el.report, el.alpha, el.interval, el.fit, el.dataset.alpha, el.dataset.state.
 import { run } from '../engine.js';
-import { spectrumPlot, figureSize } from '../plots.js';
+import { figureSize } from '../plots/size.js';
+import { spectrumPlot } from '../plots/spectrum.js';
+import { attachRangeDrag } from '../plots/fitdrag.js';
 import { toolbar, figureExports, reportExports, copyText, stem } from '../export.js';
-import { EigenlensElement, fetchAsFile, fileName, h } from './base.js';
+import { EigenlensElement, el, rules } from './base.js';
 
-export const DEFAULT_FIT = { estimator: 'stringer', lo: 11, hi: 500 };
+const BOOT_LEVEL = 0.95;
+const BOOT_SEED = 0;
+const BOOT_MAX = 2000;
 
-/** "100:300" → [100, 300]; ":300" → [0, 300]; "100:" → [100, ∞); null when absent. */
-function parseRows(text) {
-  if (!text) return null;
+/** "100:300" → [100, 300]; ":300" → [0, 300]; "100:" → [100, ∞); null when absent or blank. */
+export function parseRows(text) {
+  if (!text || !text.trim()) return null;
   const m = /^\s*(\d*)\s*:\s*(\d*)\s*$/.exec(text);
-  if (!m) throw new Error(`rows="${text}" is not a range like "100:300"`);
+  if (!m || (m[1] === '' && m[2] === '')) throw new Error(`rows="${text}" is not a range like "100:300"`);
   return [m[1] === '' ? 0 : Number(m[1]), m[2] === '' ? Number.MAX_SAFE_INTEGER : Number(m[2])];
 }
+
+/** A whole rank ≥ 1 from text, or null. */
+const rank = (text) => (/^\s*\d+\s*$/.test(text ?? '') && Number(text) >= 1 ? Number(text) : null);
 
 let uid = 0;
 
 export class EigenlensSpectrum extends EigenlensElement {
   static tag = 'eigenlens-spectrum';
-  static observedAttributes = ['src', 'key', 'rows', 'drop-nonfinite', 'estimator', 'lo', 'hi', 'label', 'controls'];
+  static observedAttributes = [...EigenlensElement.baseAttributes, 'src', 'key', 'rows', 'drop-nonfinite', 'estimator',
+    'preset', 'lo', 'hi', 'label', 'controls', 'bootstrap'];
 
-  #report = null;
-  #sourceKey = '';
-  #fitKey = '';
+  #report = null; // the report on screen, its alpha_fit for #reportFit
+  #reportFit = ''; // the fit request (JSON) behind #report.alpha_fit
+  #source = ''; // the identity of the data behind #report (or being read)
+  #loading = null; // the read under way, a promise
+  #data = null; // the File analysed: the bootstrap resamples its rows
+  #boot = null; // {fit, label, running: AbortController | null, result, message}
+  #bootAgain = false; // a bootstrap was stopped by a fit change: run it again for the new fit
+  #filled = false;
 
   get report() { return this.#report; }
   get alpha() { return this.#report?.alpha_fit.valid ? this.#report.alpha_fit.alpha : null; }
+  /** The bootstrap interval on α for the fit shown, {lo, hi, level}, or null. */
+  get interval() {
+    const r = this.#boot?.result;
+    const current = r && this.#boot.fit === this.#reportFit && r.lo !== null && r.hi !== null;
+    return current ? { lo: r.lo, hi: r.hi, level: r.level } : null;
+  }
+  /** The file whose rows are on screen, with its key: {file, key} or null. */
+  get data() { return this.#data && { file: this.#data, key: this.getAttribute('key') || null }; }
 
   build(body) {
-    const id = `eigenlens-${++uid}`;
-    body.innerHTML = h`<div class="head"><span class="title" part="title"></span>
-        <p class="alpha-line" part="alpha-line">α = <strong class="alpha" part="alpha">–</strong></p></div>
-      <span class="detail" part="detail"></span>
-      <div class="plot" part="plot" role="img"></div>
-      <p class="caption" part="caption"></p>
-      <form class="controls" part="controls" aria-label="Power-law fit">
-        <label>estimator <select name="estimator" aria-label="fit estimator">
-          <option value="stringer">stringer (weights 1/n)</option><option value="ols">ols</option></select></label>
-        <label>n<sub>lo</sub> <input name="lo" type="number" min="1" step="1" inputmode="numeric" aria-label="first rank of the fit"></label>
-        <label>n<sub>hi</sub> <input name="hi" type="number" min="2" step="1" inputmode="numeric" aria-label="last rank of the fit"></label>
-      </form>
-      <div class="toolbar-slot"></div>
-      <textarea class="embed-code" part="embed-code" id="${id}-embed" rows="3" readonly hidden aria-label="embed code for this figure"></textarea>`;
-    const $ = (sel) => body.querySelector(sel);
-    this.parts = {
-      title: $('.title'), alpha: $('.alpha'), detail: $('.detail'), plot: $('.plot'), caption: $('.caption'),
-      controls: $('.controls'), embed: $('.embed-code'),
-    };
-    const form = this.parts.controls;
-    form.addEventListener('submit', (e) => e.preventDefault());
-    form.addEventListener('change', (e) => {
-      const { name, value } = e.target;
-      if (value === '' && name !== 'estimator') this.removeAttribute(name);
-      else this.setAttribute(name, value);
-    });
-    const bar = toolbar([
-      ...figureExports(() => this.parts.plot.querySelector('svg'), () => this.#stem(), 'spectrum'),
+    const id = `eigenlens-spectrum-${++uid}`;
+    const $ = {};
+    $.title = el('span', { className: 'title', attrs: { part: 'title' } });
+    $.alpha = el('strong', { className: 'alpha', textContent: '–', attrs: { part: 'alpha' } });
+    $.detail = el('span', { className: 'detail', attrs: { part: 'detail' } });
+    $.plot = el('div', { className: 'plot', attrs: { part: 'plot', role: 'img' } });
+    $.caption = el('p', { className: 'caption', attrs: { part: 'caption' } });
+    $.estimator = el('select', { name: 'estimator', attrs: { 'aria-label': 'fit estimator' } });
+    $.preset = el('select', { name: 'preset', attrs: { 'aria-label': 'fit range preset' } });
+    $.lo = el('input', { name: 'lo', type: 'number', min: 1, step: 1, inputMode: 'numeric', attrs: { 'aria-label': 'first rank of the fit' } });
+    $.hi = el('input', { name: 'hi', type: 'number', min: 2, step: 1, inputMode: 'numeric', attrs: { 'aria-label': 'last rank of the fit' } });
+    const sub = (t) => el('sub', { textContent: t });
+    $.controls = el('form', { className: 'controls', attrs: { part: 'controls', 'aria-label': 'Power-law fit' } },
+      el('label', {}, 'estimator ', $.estimator),
+      el('label', {}, 'range ', $.preset),
+      el('label', {}, 'n', sub('lo'), ' ', $.lo),
+      el('label', {}, 'n', sub('hi'), ' ', $.hi));
+    $.hint = el('p', { className: 'note', textContent: 'Drag across the spectrum to fit over those ranks.', attrs: { part: 'hint' } });
+    $.bootB = el('input', { name: 'b', type: 'number', min: 2, max: BOOT_MAX, step: 1, value: 50, inputMode: 'numeric',
+      attrs: { 'aria-label': 'bootstrap resamples B' } });
+    $.bootGo = el('button', { type: 'button', className: 'boot-go', textContent: 'Bootstrap α over rows' });
+    $.bootCancel = el('button', { type: 'button', className: 'boot-cancel', textContent: 'Cancel the bootstrap', hidden: true });
+    $.bootResult = el('span', { className: 'boot-result readout', attrs: { part: 'bootstrap-result', role: 'status' } });
+    $.bootstrap = el('div', { className: 'controls bootstrap', hidden: true, attrs: { part: 'bootstrap', role: 'group', 'aria-label': 'Uncertainty of α' } },
+      el('label', {}, 'resamples B ', $.bootB), $.bootGo, $.bootCancel, $.bootResult);
+    $.embed = el('textarea', { className: 'embed-code', id: `${id}-embed`, rows: 3, readOnly: true, hidden: true,
+      attrs: { part: 'embed-code', 'aria-label': 'embed code for this figure' } });
+    $.toolbar = toolbar([
+      ...figureExports(() => $.plot.querySelector('svg'), () => this.#stem(), 'spectrum'),
       ...reportExports(() => this.#report, () => this.#stem()),
       { name: 'embed', label: 'Copy embed code', aria: 'Copy the HTML that embeds this figure with these settings', action: () => this.#copyEmbed() },
     ], { label: 'Export this figure' });
-    $('.toolbar-slot').replaceWith(bar);
-    this.parts.toolbar = bar;
+    body.append(
+      el('div', { className: 'head' }, $.title, el('p', { className: 'alpha-line', attrs: { part: 'alpha-line' } }, 'α = ', $.alpha)),
+      $.detail, $.plot, $.caption, $.controls, $.hint, $.bootstrap, $.toolbar, $.embed,
+    );
+    this.parts = $;
+
+    $.controls.addEventListener('submit', (e) => e.preventDefault());
+    $.estimator.addEventListener('change', () => this.setAttribute('estimator', $.estimator.value));
+    $.preset.addEventListener('change', () => {
+      if ($.preset.value === 'custom') { $.lo.focus(); return; }
+      this.removeAttribute('lo');
+      this.removeAttribute('hi');
+      this.setAttribute('preset', $.preset.value);
+    });
+    // A typed rank applies when it is committed (change: Enter, Tab, blur, the arrows) and also
+    // after a pause in typing, so a half-typed number never leaves α stale for long.
+    for (const name of ['lo', 'hi']) {
+      let timer = 0;
+      const apply = () => {
+        clearTimeout(timer);
+        const value = $[name].value.trim();
+        if (value === '') this.removeAttribute(name);
+        else if (rank(value) !== null) this.setAttribute(name, String(rank(value)));
+      };
+      $[name].addEventListener('change', apply);
+      $[name].addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(apply, 600); });
+    }
+    $.bootB.addEventListener('input', () => { $.bootB.dataset.touched = '1'; });
+    $.bootGo.addEventListener('click', () => this.#bootstrap());
+    $.bootCancel.addEventListener('click', () => this.#boot?.running?.abort());
   }
 
   /** The stem of export file names: "plain_h1_test.f32.spectrum". */
   #stem() {
-    return `${stem(this.#report?.source?.name ?? fileName(this.srcUrl()))}.spectrum`;
+    let name = this.#report?.source?.name;
+    try { name ??= this.dataName(); } catch { name = 'eigenlens'; }
+    return `${stem(name)}.spectrum`;
   }
 
-  /** The fit request from the attributes (defaults 'stringer', 11, 500). */
-  fitRequest() {
-    const num = (name) => {
+  /** The fit request from the attributes; defaults are the core's first estimator and preset. */
+  fitRequest(r) {
+    const estimator = this.getAttribute('estimator') || r.estimators[0].name;
+    if (!r.estimators.some((e) => e.name === estimator)) {
+      throw new Error(`estimator="${estimator}" is not one of ${r.estimators.map((e) => e.name).join(', ')}`);
+    }
+    const presetName = this.getAttribute('preset');
+    const preset = presetName ? r.fit_presets.find((p) => p.name === presetName) : r.fit_presets[0];
+    if (!preset) throw new Error(`preset="${presetName}" is not one of ${r.fit_presets.map((p) => p.name).join(', ')}`);
+    const bound = (name) => {
       const v = this.getAttribute(name);
-      if (v === null || v.trim() === '') return DEFAULT_FIT[name];
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${name}="${v}" is not a positive whole rank`);
-      return n;
+      if (v === null || v.trim() === '') return preset[name];
+      if (rank(v) === null) throw new Error(`${name}="${v}" is not a positive whole rank`);
+      return rank(v);
     };
-    return { estimator: this.getAttribute('estimator') || DEFAULT_FIT.estimator, lo: num('lo'), hi: num('hi') };
+    return { estimator, lo: bound('lo'), hi: bound('hi') };
   }
 
-  /** The embed markup for the current settings. */
-  embedMarkup() {
-    const fit = this.fitRequest();
+  /** The fit settings shown, once the rules are known: {estimator, lo, hi, preset} (preset: a name or 'custom'). */
+  async fit() {
+    const r = await rules();
+    const fit = this.fitRequest(r);
+    const match = r.fit_presets.find((p) => p.lo === fit.lo && p.hi === fit.hi);
+    return { ...fit, preset: match?.name ?? 'custom' };
+  }
+
+  /** The embed markup for the current settings (relative paths only). */
+  async embedMarkup() {
+    const fit = await this.fit();
     return this.embedCode({
-      src: this.srcUrl(), key: this.getAttribute('key'), rows: this.getAttribute('rows'),
-      'drop-nonfinite': this.hasAttribute('drop-nonfinite'),
+      key: this.getAttribute('key'), rows: this.getAttribute('rows'), 'drop-nonfinite': this.hasAttribute('drop-nonfinite'),
       estimator: fit.estimator, lo: fit.lo, hi: fit.hi, label: this.getAttribute('label'),
     });
   }
 
   async #copyEmbed() {
-    const code = this.embedMarkup();
+    const code = await this.embedMarkup();
     const { embed } = this.parts;
     embed.value = code;
     embed.hidden = false;
     const copied = await copyText(code);
     if (!copied) { embed.focus(); embed.select(); }
-    return copied ? 'Embed code copied.' : 'Select the code below and copy it.';
+    const where = `The script path is where this site serves eigenlens.js; keep ${this.dataName()} next to the post.`;
+    return copied ? `Embed code copied. ${where}` : `Select the code below and copy it. ${where}`;
+  }
+
+  #fillControls(r) {
+    if (this.#filled) return;
+    this.#filled = true;
+    const { estimator, preset } = this.parts;
+    estimator.replaceChildren(...r.estimators.map((e) => el('option', { value: e.name, textContent: e.label })));
+    preset.replaceChildren(
+      ...r.fit_presets.map((p) => el('option', { value: p.name, textContent: p.label, title: p.source ?? '' })),
+      el('option', { value: 'custom', textContent: 'custom' }),
+    );
+  }
+
+  /** Shows the settings in the controls, never overwriting the one being edited. */
+  #syncControls(r, fit) {
+    this.#fillControls(r);
+    const active = this.shadowRoot.activeElement;
+    const match = r.fit_presets.find((p) => p.lo === fit.lo && p.hi === fit.hi);
+    const values = { estimator: fit.estimator, preset: match?.name ?? 'custom', lo: fit.lo, hi: fit.hi };
+    for (const [name, value] of Object.entries(values)) {
+      if (this.parts[name] !== active) this.parts[name].value = String(value);
+    }
+  }
+
+  /** What identifies the data to read: the file or URL, key, rows and NaN handling. */
+  #sourceSpec() {
+    const rows = parseRows(this.getAttribute('rows'));
+    const key = this.getAttribute('key') || undefined;
+    const dropNonfinite = this.hasAttribute('drop-nonfinite');
+    const file = this.file;
+    const where = file ? `file:${file.name}:${file.size}:${file.lastModified}` : `url:${this.srcUrl()}`;
+    const id = JSON.stringify([where, key, rows, dropNonfinite]);
+    return { id, file, key, rows, dropNonfinite, name: this.dataName() };
+  }
+
+  /** Reads and analyses the data with `fit`, with progress and Cancel in the status line. */
+  #load(source, fit) {
+    const id = source.id;
+    const name = source.name;
+    return this.cancellable(async (signal) => {
+      this.showStatus(`Loading ${name}…`);
+      const file = await this.dataFile(signal); // a fetch error says what it is as it stands
+      const started = performance.now();
+      this.showStatus(`Analysing ${name} (${(file.size / 1e6).toFixed(1)} MB) in this browser…`, 0);
+      const onProgress = ({ done, total, rows }) => {
+        if (this.#source !== id) return;
+        const seconds = Math.max((performance.now() - started) / 1000, 1e-3);
+        const speed = rows ? ` · ${Math.round(rows / seconds).toLocaleString('en')} rows/s` : '';
+        this.showStatus(`Analysing ${name}: ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB${speed}`, total ? done / total : 0);
+      };
+      const options = { fit, drop_nonfinite: source.dropNonfinite, rows: source.rows };
+      let report;
+      try {
+        report = await run({ type: 'analyze', file, key: source.key, options }, onProgress, { signal });
+      } catch (e) {
+        if (e.message === 'cancelled') throw e;
+        throw new Error(`Could not analyse ${name}: ${e.message}`, { cause: e });
+      }
+      if (this.#source === id) [this.#report, this.#reportFit, this.#data] = [report, JSON.stringify(fit), file];
+    }).catch((e) => {
+      if (this.#source === id) this.#source = ''; // the next update reads again
+      throw e.message === 'cancelled' ? new Error(`Cancelled reading ${name}.`, { cause: e }) : e;
+    });
   }
 
   async update(isCurrent) {
-    const url = this.srcUrl();
-    const key = this.getAttribute('key') || undefined;
-    const rows = parseRows(this.getAttribute('rows'));
-    const dropNonfinite = this.hasAttribute('drop-nonfinite');
-    const fit = this.fitRequest();
-    const sourceKey = JSON.stringify([url, key, rows, dropNonfinite]);
-    const fitKey = JSON.stringify(fit);
-    const name = fileName(url);
-
-    if (!this.#report || sourceKey !== this.#sourceKey) {
-      this.showStatus(`Loading ${name}…`);
-      const file = await fetchAsFile(url);
-      if (!isCurrent()) return;
-      this.showStatus(`Analysing ${name} (${(file.size / 1e6).toFixed(1)} MB) in this browser…`);
-      let report;
+    const r = await rules();
+    const fit = this.fitRequest(r);
+    const fitJson = JSON.stringify(fit);
+    const source = this.#sourceSpec();
+    this.#syncControls(r, fit);
+    if (source.id !== this.#source) {
+      this.#source = source.id;
+      [this.#report, this.#reportFit, this.#data] = [null, '', null];
+      this.#boot?.running?.abort();
+      [this.#boot, this.#bootAgain] = [null, false];
+      this.#showBootstrap();
+      this.#loading = this.#load(source, fit);
+    } else if (this.#boot?.running && this.#boot.fit !== fitJson) {
+      // A fit setting changed mid-bootstrap: stop it (which frees its worker for the refit at
+      // once) and run it again for the new fit once α is refitted.
+      const stopped = this.#boot;
+      [this.#boot, this.#bootAgain] = [null, true];
+      stopped.running.abort();
+    }
+    if (this.#loading) {
+      const loading = this.#loading;
       try {
-        report = await run({ type: 'analyze', file, key, options: { fit, drop_nonfinite: dropNonfinite, rows } },
-          ({ done, total }) => isCurrent() && this.showStatus(`Analysing ${name}: ${Math.round((100 * done) / Math.max(total, 1))} %`));
-      } catch (e) {
-        throw new Error(`Could not analyse ${name}: ${e.message}`);
+        await loading;
+      } finally {
+        if (this.#loading === loading) this.#loading = null;
       }
-      if (!isCurrent()) return;
-      [this.#report, this.#sourceKey, this.#fitKey] = [report, sourceKey, fitKey];
-    } else if (fitKey !== this.#fitKey) {
-      const r = this.#report;
-      const alphaFit = await run({ type: 'refit', eigenvalues: r.eigenvalues, nRows: r.n_rows, rank: r.numerical_rank, fit });
-      if (!isCurrent()) return;
-      [this.#report, this.#fitKey] = [{ ...r, alpha_fit: alphaFit }, fitKey];
+    }
+    if (!isCurrent() || !this.#report) return;
+    if (this.#reportFit !== fitJson) {
+      const rep = this.#report;
+      const alphaFit = await run({ type: 'refit', eigenvalues: rep.eigenvalues, nRows: rep.n_rows, rank: rep.numerical_rank, fit });
+      if (!isCurrent() || this.#report !== rep) return; // a newer update refits for its own settings
+      [this.#report, this.#reportFit] = [{ ...rep, alpha_fit: alphaFit }, fitJson];
     }
     this.#render();
+    if (this.#bootAgain) {
+      this.#bootAgain = false;
+      this.#bootstrap({ restarted: true });
+    }
   }
 
   relayout() { this.#drawPlot(); }
 
+  #interactive() { return this.getAttribute('controls') !== 'none'; }
+
   #drawPlot() {
-    const report = this.#report;
-    const svg = spectrumPlot(report, figureSize(this.availableWidth(), 640));
+    const svg = spectrumPlot(this.#report, figureSize(this.availableWidth(), 640), { band: this.interval });
     this.parts.plot.replaceChildren(svg);
+    if (this.#interactive()) {
+      attachRangeDrag(svg, (lo, hi) => {
+        this.removeAttribute('preset');
+        this.setAttribute('lo', String(lo));
+        this.setAttribute('hi', String(hi));
+      });
+    }
   }
 
   #render() {
@@ -154,30 +306,106 @@ export class EigenlensSpectrum extends EigenlensElement {
     const fit = report.alpha_fit;
     const p = this.parts;
     const src = report.source;
-    const title = this.getAttribute('label') || src?.name || 'spectrum';
+    const key = this.getAttribute('key');
+    // An array of a multi-array file is named with its file: "layers.npz › h2".
+    const title = this.getAttribute('label') || (key ? `${this.dataName()} › ${key}` : src?.name || this.dataName());
     p.title.textContent = title;
     p.alpha.textContent = fit.valid ? fit.alpha.toFixed(4) : 'none';
-    p.detail.textContent = fit.valid
-      ? `${fit.estimator} fit over n = ${fit.rank_lo}…${fit.rank_hi}, ${fit.n_points} points, R² = ${fit.r2?.toFixed(4)}`
-      : `${fit.estimator}, n = ${fit.rank_lo}…${fit.rank_hi}: ${fit.reason}`;
+    p.detail.textContent = fit.valid && Number.isFinite(fit.r2)
+      ? `${fit.label} · ${fit.n_points} points · R² = ${fit.r2.toFixed(4)}` : fit.label;
     this.dataset.alpha = fit.valid ? String(fit.alpha) : '';
     this.body.hidden = false; // measure the real width before drawing
     this.#drawPlot();
-    p.plot.setAttribute('aria-label', `Eigenspectrum of ${title} on log-log axes: ` +
-      (fit.valid ? `α = ${fit.alpha.toFixed(3)}, ${fit.estimator} fit over ranks ${fit.rank_lo} to ${fit.rank_hi}` : `no valid fit (${fit.reason})`));
-    p.caption.textContent = `${report.n_rows.toLocaleString('en')} × ${report.n_cols.toLocaleString('en')}` +
+    p.plot.setAttribute('aria-label', `Eigenspectrum of ${title} on log-log axes: α = ${fit.label}`);
+    const stored = src?.shape?.length ? `${src.dtype} [${src.shape.join(', ')}] · ` : ''; // a CSV has no stored shape
+    p.caption.textContent = `${stored}${report.n_rows.toLocaleString('en')} × ${report.n_cols.toLocaleString('en')}` +
       ` · participation ratio ${report.participation_ratio.toFixed(2)} · k₉₀ = ${report.k90}` +
       (report.n_dropped_rows ? ` · ${report.n_dropped_rows} rows with NaN/Inf dropped` : '');
-    const request = this.fitRequest();
-    // Show the settings in the controls, but never overwrite the one being edited.
-    const form = p.controls.elements;
-    for (const name of ['estimator', 'lo', 'hi']) {
-      if (form[name] !== this.shadowRoot.activeElement) form[name].value = request[name];
-    }
-    const interactive = this.getAttribute('controls') !== 'none';
+    const interactive = this.#interactive();
     p.controls.hidden = !interactive;
+    p.hint.hidden = !interactive;
     p.toolbar.hidden = !interactive;
-    if (!p.embed.hidden) p.embed.value = this.embedMarkup();
-    this.rendered({ report, alpha: this.alpha });
+    this.#showBootstrap();
+    if (!p.embed.hidden) this.embedMarkup().then((code) => { p.embed.value = code; });
+    this.rendered({ report, alpha: this.alpha, interval: this.interval });
+  }
+
+  // ---- the bootstrap of α over rows ----
+
+  /** Resamples the rows B times (the core's bootstrap) for an interval on α, drawn as a band. */
+  async #bootstrap({ restarted = false } = {}) {
+    const p = this.parts;
+    const fit = this.fitRequest(await rules());
+    const fitJson = JSON.stringify(fit);
+    if (!this.#data || !this.#report) return;
+    this.#boot?.running?.abort();
+    const b = Math.min(BOOT_MAX, Math.max(2, Math.round(Number(p.bootB.value)) || 50));
+    p.bootB.value = String(b);
+    const boot = { fit: fitJson, label: this.#report.alpha_fit.label, running: new AbortController(), result: null, message: '' };
+    this.#boot = boot;
+    const lead = restarted ? 'The fit changed: restarted. ' : '';
+    boot.message = `${lead}resampling 0 of ${b}…`;
+    this.#showBootstrap();
+    try {
+      const options = { b, seed: BOOT_SEED, fit, level: BOOT_LEVEL };
+      boot.result = await run({ type: 'bootstrap', file: this.#data, key: this.getAttribute('key') || undefined, options },
+        ({ done, total }) => {
+          if (this.#boot !== boot) return;
+          boot.message = `${lead}resampling ${done} of ${total}…`;
+          this.#showBootstrap();
+        }, { signal: boot.running.signal });
+      boot.message = '';
+    } catch (e) {
+      if (this.#boot !== boot) return; // superseded: a newer bootstrap speaks for itself
+      boot.message = e.message === 'cancelled' ? 'Bootstrap cancelled.' : `The bootstrap failed: ${e.message}`;
+    }
+    if (this.#boot !== boot) return;
+    boot.running = null;
+    if (this.#report && this.dataset.state === 'done') this.#render();
+    else this.#showBootstrap();
+  }
+
+  /** The bootstrap row: shown with bootstrap="B"; its readout for the fit on screen. */
+  #showBootstrap() {
+    const p = this.parts;
+    const wanted = this.hasAttribute('bootstrap') && this.#interactive();
+    p.bootstrap.hidden = !wanted;
+    if (!wanted) return;
+    const attrB = Math.round(Number(this.getAttribute('bootstrap')));
+    if (!p.bootB.dataset.touched && attrB >= 2) p.bootB.value = String(Math.min(BOOT_MAX, attrB));
+    const boot = this.#boot;
+    const running = !!boot?.running;
+    p.bootCancel.hidden = !running;
+    const rows = this.getAttribute('rows');
+    p.bootGo.disabled = !this.#data || !!rows;
+    p.bootGo.textContent = running ? 'Restart the bootstrap' : 'Bootstrap α over rows';
+    const out = p.bootResult;
+    delete out.dataset.lo;
+    delete out.dataset.hi;
+    out.title = '';
+    if (!this.#data) { out.textContent = this.#report ? 'The bootstrap resamples the rows of a file; this view has none.' : ''; return; }
+    if (rows) { out.textContent = 'The bootstrap resamples every row of the file: clear the row range to run it.'; return; }
+    if (!boot) { out.textContent = ''; return; }
+    const r = boot.result;
+    if (!r) { out.textContent = boot.message; return; }
+    if (r.lo === null || r.hi === null) {
+      out.textContent = `no interval: ${r.n_invalid} of ${r.b} resamples gave no valid α`;
+      return;
+    }
+    const f2 = (x) => x.toFixed(2);
+    let text = `α = ${f2(r.alpha)} [${f2(r.lo)}, ${f2(r.hi)}] (${Math.round(r.level * 100)} %, B = ${r.b}` +
+      `${r.n_invalid ? `, ${r.n_invalid} resamples without a valid α` : ''}; seed ${r.seed})`;
+    if (Number.isFinite(r.basic_lo) && Number.isFinite(r.basic_hi)) text += ` · basic (bias-corrected) interval [${f2(r.basic_lo)}, ${f2(r.basic_hi)}]`;
+    if (r.alpha < r.lo || r.alpha > r.hi) {
+      const rep = this.#report;
+      text += ` — the interval misses α itself: a resample repeats about a third of the rows, which steepens the spectrum when N is not much larger than D (here ${rep.n_rows} × ${rep.n_cols}); read its width, not its place.`;
+    }
+    if (boot.fit !== this.#reportFit) {
+      text = `For the previous fit, α = ${boot.label}: ${text}. The fit has changed since: bootstrap again for this one.`;
+    } else {
+      Object.assign(out.dataset, { alpha: r.alpha, lo: r.lo, hi: r.hi });
+    }
+    out.textContent = text;
+    out.title = `bootstrap over rows: ${r.level * 100} % percentile interval of α from ${r.b} resamples, median ${r.median?.toFixed(4)}`;
   }
 }

@@ -1,14 +1,16 @@
 // Axes and units, for the file loaded above: units per principal axis (1/IPR) against a random
 // direction's (D + 2)/3, and a histogram of each unit's activity.
 import { run } from '../engine.js';
-import { figureSize } from '../plots.js';
+import { figureSize } from '../plots/size.js';
+import { alignmentPlot } from '../plots/alignment.js';
+import { activityPlot } from '../plots/activity.js';
 import { stem } from '../export.js';
-import { alignmentPlot, activityPlot } from './plots-alignment.js';
 import { $, showError, draw, exportsFor, busy, intOf } from './util.js';
 
 export function mountAlignment(page) {
   let report = null;
   let name = '';
+  let readFrom = null; // the File measured
 
   const redraw = () => {
     if (!report) return;
@@ -24,17 +26,18 @@ export function mountAlignment(page) {
   };
 
   const go = async () => {
-    const main = page.main();
-    if (!main.file?.file) return showError('align-error', 'Load a file at the top of the page first (the demo has no file to read).');
+    const { file, key, name: shown } = page.main();
+    if (!file) return showError('align-error', 'Wait for the spectrum above to finish reading its file.');
     showError('align-error', null);
-    const { file, key } = main.file;
     try {
       const r = await busy($('align-go'), 'Measuring…', () => run({ type: 'alignment', file, key, top: intOf('align-top', 50, { min: 1, max: 4096 }) }));
+      if (page.main().file !== file) return; // another file is shown now: this one's axes are not news
       report = r;
-      name = file.name;
+      readFrom = file;
+      name = shown || file.name;
       $('align-out').hidden = false;
       const median = [...r.units_per_axis].sort((a, b) => a - b)[Math.floor(r.units_per_axis.length / 2)];
-      $('align-status').textContent = `${file.name}: ${r.n_rows.toLocaleString('en')} rows × ${r.n_cols} units; median ${median.toFixed(1)} units per axis, a random direction ${r.random_units_per_axis.toFixed(1)}`;
+      $('align-status').textContent = `${name}: ${r.n_rows.toLocaleString('en')} rows × ${r.n_cols} units; median ${median.toFixed(1)} units per axis, a random direction ${r.random_units_per_axis.toFixed(1)}`;
       redraw();
       $('alignment').dataset.state = 'done';
     } catch (e) {
@@ -43,13 +46,15 @@ export function mountAlignment(page) {
   };
 
   $('align-go').addEventListener('click', go);
-  page.on('report', ({ file }) => {
-    if (report && name !== file?.name) {
+  // Another file above: the measurement no longer belongs to what is shown.
+  page.spectrum.addEventListener('eigenlens-render', () => {
+    const { file, name: shown } = page.main();
+    if (report && readFrom !== file) {
       report = null;
       $('align-out').hidden = true;
       $('alignment').dataset.state = '';
     }
-    $('align-status').textContent = file?.file ? `for ${file.name}` : 'load a file at the top first';
+    $('align-status').textContent = file ? `for ${shown || file.name}` : '';
   });
   return { redraw };
 }

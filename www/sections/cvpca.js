@@ -1,10 +1,10 @@
 // Cross-validated PCA of two repeats: the signal spectrum beside the plain one, the shared
 // variance, α on both.
 import { run } from '../engine.js';
-import { figureSize } from '../plots.js';
+import { figureSize } from '../plots/size.js';
+import { cvpcaPlot } from '../plots/cvpca.js';
 import { stem } from '../export.js';
-import { cvpcaPlot } from './plots-cvpca.js';
-import { $, showError, draw, exportsFor, busy, intOf, fitText } from './util.js';
+import { $, showError, draw, exportsFor, busy, intOf } from './util.js';
 
 export function mountCvpca(page) {
   let report = null;
@@ -25,8 +25,8 @@ export function mountCvpca(page) {
     $('cvpca-shared-detail').textContent = `(${(r.shared_variance_fraction * 100).toFixed(2)} % of repeat 1's variance is shared with repeat 2; ` +
       `${r.n_rows.toLocaleString('en')} rows × ${r.n_cols} units; ${r.n_nonpositive} of ${r.cv_spectrum.length} axes have cv ≤ 0` +
       `${r.shuffles ? `; ${r.shuffles} repeat-swap shuffles, seed ${r.seed}` : ''})`;
-    $('cvpca-alpha').textContent = fitText(r.alpha_fit);
-    $('cvpca-alpha-plain').textContent = fitText(r.alpha_fit_plain);
+    $('cvpca-alpha').textContent = r.alpha_fit.label;
+    $('cvpca-alpha-plain').textContent = r.alpha_fit_plain.label;
     redraw();
     $('cvpca').dataset.state = 'done';
   };
@@ -37,7 +37,7 @@ export function mountCvpca(page) {
     showError('cvpca-error', null);
     $('cvpca').dataset.state = 'busy';
     names = [a.name, b.name];
-    const options = { fit: page.fitRequest(), shuffles: intOf('cvpca-shuffles', 0, { max: 200 }), seed: intOf('cvpca-seed', 0) };
+    const options = { fit: await page.fitRequest(), shuffles: intOf('cvpca-shuffles', 0, { max: 200 }), seed: intOf('cvpca-seed', 0) };
     try {
       show(await busy($('cvpca-go'), 'Computing…', () => run({ type: 'cvpca', fileA: a, fileB: b, options })));
     } catch (e) {

@@ -1,8 +1,9 @@
 // Synthetic codes of known α beside the user's: their spectra overlaid (scaled to λ₁ = 1) and
 // their random projections, so that α = 2 (rough) and α = 4 (smooth) can be seen.
 import { run } from '../engine.js';
-import { figureSize } from '../plots.js';
-import { curvesPlot, spectraPlot, SERIES } from './plots-sweep.js';
+import { figureSize } from '../plots/size.js';
+import { curvesPlot, SERIES } from '../plots/curves.js';
+import { spectraPlot } from '../plots/spectra.js';
 import { $, showError, draw, exportsFor, busy, intOf, sig, fixed } from './util.js';
 
 const KEEP = 3; // synthetic codes on screen at once (the oldest goes)
@@ -15,7 +16,8 @@ export function mountSynth(page) {
   const redraw = () => {
     $('synth-out').hidden = !codes.length;
     if (!codes.length) return;
-    const series = [...(yours ? [yours] : []), ...codes.map((c) => ({ label: c.label, eigenvalues: c.report.spectrum.eigenvalues }))];
+    const synthetic = codes.map((c) => ({ label: c.label, eigenvalues: c.report.spectrum.eigenvalues }));
+    const series = [...(yours ? [yours] : []), ...synthetic];
     const spectraBox = $('synth-spectra');
     draw(spectraBox, spectraPlot(series, figureSize(spectraBox.clientWidth)), `spectra scaled to λ₁ = 1: ${series.map((s) => s.label).join('; ')}`);
     exportsFor(spectraBox, 'eigenlens-synthetic.spectra', 'spectra');
@@ -36,7 +38,7 @@ export function mountSynth(page) {
     const cols = intOf('synth-cols', 256, { min: 2, max: 4096 });
     const seed = intOf('synth-seed', 1);
     showError('synth-error', null);
-    const options = { k: CURVES_EACH, seed, periodic: kind === 'fourier', shuffle_seed: 0, fit: page.fitRequest(), d: page.d() };
+    const options = { k: CURVES_EACH, seed, periodic: kind === 'fourier', shuffle_seed: 0, fit: await page.fitRequest(), d: page.d() };
     try {
       const report = await busy($('synth-go'), 'Generating…', () => run({ type: 'synthSweep', kind, alpha, rows, cols, seed, options }));
       const label = `${kind === 'fourier' ? 'Fourier' : 'Gaussian'} α = ${alpha} (fit ${fixed(report.alpha_fit.alpha, 2)}, H = ${fixed(report.holder_h, 2)})`;
@@ -51,9 +53,9 @@ export function mountSynth(page) {
 
   $('synth-go').addEventListener('click', go);
   $('synth-clear').addEventListener('click', () => { codes = []; redraw(); page.emit('synth', codes); });
-  page.on('report', ({ report, file }) => {
+  page.spectrum.addEventListener('eigenlens-render', ({ detail: { report } }) => {
     if (page.sweep()) return;
-    yours = { label: `yours: ${file?.name ?? 'demo'} (α ${fixed(report.alpha_fit.alpha, 2)})`, eigenvalues: report.eigenvalues };
+    yours = { label: `yours: ${report.source?.name ?? 'spectrum'} (α ${fixed(report.alpha_fit.alpha, 2)})`, eigenvalues: report.eigenvalues };
     redraw();
   });
   page.on('sweep', ({ report, name }) => {

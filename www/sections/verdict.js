@@ -1,46 +1,84 @@
-// The smoothness verdict: α beside 1 + 2/d for every code on the page (the main file, the
-// sweep, the synthetic codes), d set by presets or a number. The wording is the core's.
-import { $, parseD, verdict, fixed } from './util.js';
+// The smoothness verdict: α beside 1 + 2/d for every code on the page (the spectrum shown, the
+// sweep, the synthetic codes), d from the core's presets or typed. The verdict, its bound and its
+// wording are the core's (a 'verdict' job per row); this module only lays them out.
+import { run } from '../engine.js';
+import { rules } from '../elements/base.js';
+import { $, fixed, cell } from './util.js';
 
-const PRESETS = ['1', '2', 'high'];
+/** The d to send: 'high' or the number typed (the core says what is wrong with anything else). */
+const dOf = (text) => {
+  const s = String(text ?? '').trim().toLowerCase();
+  return s === 'high' ? 'high' : s === '' ? NaN : Number(s);
+};
+
+const CLASSES = { above_bound: 'may-be-smooth', below_bound: 'not-smooth', undecided: 'undecided' };
 
 export function mountVerdict(page) {
   const codes = { main: null, sweep: null, synth: [] };
+  let generation = 0;
 
   /** The preset that matches #d, or custom. */
   const syncPreset = () => {
     const v = $('d').value.trim().toLowerCase();
-    $('d-preset').value = PRESETS.includes(v) ? v : 'custom';
+    const select = $('d-preset');
+    select.value = [...select.options].some((o) => o.value === v) ? v : 'custom';
   };
 
   const rows = () => [
-    codes.main && { who: `spectrum above: ${codes.main.name}`, fit: codes.main.fit },
-    codes.sweep && { who: `sweep: ${codes.sweep.name}`, fit: codes.sweep.fit },
-    ...codes.synth.map((s) => ({ who: `synthetic: ${s.label}`, fit: s.report.alpha_fit })),
+    codes.main && { who: `spectrum above: ${codes.main.name}`, ...codes.main },
+    codes.sweep && { who: `sweep: ${codes.sweep.name}`, ...codes.sweep },
+    ...codes.synth.map((s) => ({ who: `synthetic: ${s.label}`, fit: s.report.alpha_fit, interval: null, source: 'plain' })),
   ].filter(Boolean);
 
-  const render = () => {
-    const d = parseD($('d').value);
-    $('d').setAttribute('aria-invalid', d === null ? 'true' : 'false');
+  const message = (body, text) => {
+    const tr = document.createElement('tr');
+    cell(tr, text, { colSpan: 5 });
+    body.replaceChildren(tr);
+  };
+
+  const render = async () => {
+    const mine = ++generation;
+    const d = dOf($('d').value);
     const body = $('verdict-table').tBodies[0];
-    if (d === null) {
-      body.innerHTML = '<tr><td colspan="5">d must be a positive number or “high”.</td></tr>';
-      return;
+    const list = rows();
+    if (!list.length) return message(body, 'Load a file above or a sweep below.');
+    let verdicts;
+    try {
+      verdicts = await Promise.all(list.map(({ fit, interval, source }) => run({
+        type: 'verdict', alpha: fit?.valid ? fit.alpha : null, lo: interval?.lo ?? null, hi: interval?.hi ?? null, source: source ?? 'plain', d,
+      })));
+    } catch (e) {
+      if (mine !== generation) return;
+      $('d').setAttribute('aria-invalid', 'true');
+      return message(body, e.message);
     }
-    body.replaceChildren(...rows().map(({ who, fit }) => {
-      const v = verdict(fit?.valid ? fit.alpha : null, d);
+    if (mine !== generation) return;
+    $('d').setAttribute('aria-invalid', 'false');
+    body.replaceChildren(...list.map(({ who }, i) => {
+      const v = verdicts[i];
       const tr = document.createElement('tr');
-      tr.className = v.may_be_smooth === null ? '' : v.may_be_smooth ? 'may-be-smooth' : 'not-smooth';
-      for (const text of [who, fixed(v.alpha), v.threshold.toFixed(3), v.margin === null ? '–' : (v.margin >= 0 ? '+' : '') + v.margin.toFixed(3), v.text]) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        tr.append(td);
-      }
-      tr.lastChild.className = 'verdict-text';
+      const kind = v.verdict ?? (v.may_be_smooth === true ? 'above_bound' : v.may_be_smooth === false ? 'below_bound' : null);
+      tr.className = CLASSES[kind] ?? '';
+      const margin = v.margin ?? null;
+      cell(tr, who);
+      cell(tr, fixed(v.alpha));
+      cell(tr, fixed(v.threshold));
+      cell(tr, margin === null ? '–' : (margin >= 0 ? '+' : '') + margin.toFixed(3));
+      cell(tr, v.text, { className: 'verdict-text' });
       return tr;
     }));
-    if (!body.rows.length) body.innerHTML = '<tr><td colspan="5">Load a file above or a sweep below.</td></tr>';
+    $('verdict-table').dataset.rows = String(list.length);
   };
+
+  const fill = async () => {
+    const r = await rules();
+    $('d-preset').replaceChildren(
+      ...r.d_presets.map((p) => Object.assign(document.createElement('option'), { value: String(p.name), textContent: p.label })),
+      Object.assign(document.createElement('option'), { value: 'custom', textContent: 'custom' }),
+    );
+    syncPreset();
+  };
+  fill().catch((e) => message($('verdict-table').tBodies[0], `Could not load the presets: ${e.message}`));
 
   $('d-preset').addEventListener('change', () => {
     if ($('d-preset').value === 'custom') return $('d').focus();
@@ -48,15 +86,18 @@ export function mountVerdict(page) {
     $('d').dispatchEvent(new Event('change')); // saved in the link, verdict redrawn
   });
   $('d').addEventListener('input', () => { syncPreset(); render(); });
-  $('d').addEventListener('change', () => { syncPreset(); render(); });
-  addEventListener('hashchange', () => { syncPreset(); render(); });
-  page.on('report', ({ report, file }) => {
-    codes.main = { name: file?.name ?? 'demo (synthetic Fourier code)', fit: report.alpha_fit };
+  $('d').addEventListener('change', () => { syncPreset(); render(); page.emit('d', dOf($('d').value)); });
+  page.spectrum.addEventListener('eigenlens-render', ({ detail: { report, interval } }) => {
+    codes.main = { name: report.source?.name ?? 'spectrum', fit: report.alpha_fit, interval, source: 'plain' };
     render();
   });
-  page.on('sweep', ({ report, name }) => { codes.sweep = report && { name, fit: report.alpha_fit }; render(); });
+  page.on('sweep', ({ report, name }) => {
+    const v = report?.verdict;
+    const interval = Number.isFinite(v?.lo) && Number.isFinite(v?.hi) ? { lo: v.lo, hi: v.hi } : null;
+    codes.sweep = report && { name, fit: report.alpha_fit, source: v?.source ?? 'plain', interval };
+    render();
+  });
   page.on('synth', (list) => { codes.synth = list; render(); });
-  syncPreset();
   render();
-  return { d: () => parseD($('d').value) ?? 1 };
+  return { d: () => dOf($('d').value) };
 }

@@ -1,49 +1,69 @@
-//! `eigenlens cvpca A B [--shuffles K] [--seed S] [--estimator E] [--preset P] [--lo N] [--hi N]
-//! [--rows A:B] [--json]`: cross-validated PCA of two repeats of the same inputs.
+//! `eigenlens cvpca`: cross-validated PCA of two repeats of the same inputs.
 //!
 //! `--rows` takes the same rows of both repeats (so their order still matches): the way to fit
 //! repeat-swap shuffles, which hold both repeats in memory, under the memory limit.
 
-use crate::args::{fit_request, open_matrix_file, parse_rows, print_json, split_key, Args, Failure};
+use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs};
 use eigenlens::crossval::{cvpca, CvpcaSettings};
+use std::fmt::Write;
+use std::ops::Range;
 
-pub fn cmd_cvpca(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["json"])?;
-    let [a, b] = args.positional.as_slice() else {
-        return Err(Failure::Usage("cvpca takes two FILEs: the two repeats".into()));
-    };
-    let settings = CvpcaSettings {
-        fit: fit_request(&args)?,
-        shuffles: args.value("shuffles")?.unwrap_or(0),
-        seed: args.value("seed")?.unwrap_or(1),
-        ..Default::default()
-    };
-    let rows = args.value::<String>("rows")?.map(|r| parse_rows(&r)).transpose()?;
-    let (mut ra, mut rb) = (open_matrix_file(a, rows.clone())?, open_matrix_file(b, rows)?);
+/// Cross-validated PCA of two repeats of the same inputs (the same rows in the same order): the
+/// spectrum of the variance the repeats share
+#[derive(clap::Args, Debug)]
+pub struct CvpcaArgs {
+    /// The first repeat (FILE or FILE:KEY)
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// The second repeat (FILE or FILE:KEY)
+    #[arg(value_name = "B")]
+    pub b: String,
+    /// Repeat-swap shuffles for a baseline spectrum (0: none)
+    #[arg(long, value_name = "K", default_value_t = CvpcaSettings::default().shuffles)]
+    pub shuffles: usize,
+    /// Seed of the shuffles
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub fit: FitArgs,
+    /// Use only rows A to B of both repeats (0-based, B exclusive)
+    #[arg(long, value_name = "A:B", value_parser = parse_rows)]
+    pub rows: Option<Range<u64>>,
+    /// Print one JSON object instead of a summary
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: CvpcaArgs) -> Result<(), Failure> {
+    let settings =
+        CvpcaSettings { fit: args.fit.request(), shuffles: args.shuffles, seed: args.seed, ..Default::default() };
+    let (mut ra, mut rb) = (open_matrix_file(&args.a, args.rows.clone())?, open_matrix_file(&args.b, args.rows)?);
     let report = cvpca(ra.rows.as_mut(), rb.rows.as_mut(), &settings, &mut |_, _| true)
-        .map_err(|e| Failure::Input(format!("{} and {}: {e}", split_key(a).0, split_key(b).0)))?;
-    if args.has("json") {
+        .map_err(|e| Failure::Input(format!("{} and {}: {e}", split_key(&args.a).0, split_key(&args.b).0)))?;
+    if args.json {
         return print_json(&report);
     }
-    println!("N × D                      {} × {}", report.n_rows, report.n_cols);
-    println!("shared-variance fraction   {:.6}", report.shared_variance_fraction);
-    println!("axes with cv ≤ 0           {}", report.n_nonpositive);
+    let mut s = String::new();
     let alpha = |f: &eigenlens::stats::AlphaFit| match f.alpha {
         Some(a) if f.valid => format!("{a:.4} ({} fit, n = {}…{})", f.estimator, f.rank_lo, f.rank_hi),
         _ => format!("none ({})", f.reason.as_deref().unwrap_or("invalid")),
     };
-    println!("α of the cvPCA spectrum    {}", alpha(&report.alpha_fit));
-    println!("α of the plain spectrum    {}", alpha(&report.alpha_fit_plain));
-    let top: Vec<String> = report.cv_spectrum.iter().take(5).map(|v| format!("{v:.4e}")).collect();
-    println!("cv spectrum (top 5)        {}", top.join(" "));
+    let top = |v: &[f64]| v.iter().take(5).map(|v| format!("{v:.4e}")).collect::<Vec<_>>().join(" ");
+    // Writing to a String cannot fail.
+    let _ = writeln!(s, "N × D                      {} × {}", report.n_rows, report.n_cols);
+    let _ = writeln!(s, "shared-variance fraction   {:.6}", report.shared_variance_fraction);
+    let _ = writeln!(s, "axes with cv ≤ 0           {}", report.n_nonpositive);
+    let _ = writeln!(s, "α of the cvPCA spectrum    {}", alpha(&report.alpha_fit));
+    let _ = writeln!(s, "α of the plain spectrum    {}", alpha(&report.alpha_fit_plain));
+    let _ = writeln!(s, "cv spectrum (top 5)        {}", top(&report.cv_spectrum));
     if let Some(shuffled) = &report.shuffled_cv_spectrum {
-        let top: Vec<String> = shuffled.iter().take(5).map(|v| format!("{v:.4e}")).collect();
-        println!(
+        let _ = writeln!(
+            s,
             "shuffled mean (top 5)      {}  ({} repeat-swap shuffles, seed {})",
-            top.join(" "),
+            top(shuffled),
             report.shuffles,
             report.seed
         );
     }
-    Ok(())
+    emit(&s)
 }

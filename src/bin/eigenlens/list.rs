@@ -1,21 +1,58 @@
-//! `eigenlens list`: the arrays in a file.
+//! `eigenlens list`: the arrays in a file, each marked analysable or not (and why not).
+//!
+//! A file with nothing to analyse (an empty .npz, a zip without .npy members such as a
+//! torch.save checkpoint, a file whose arrays are all 1-D) is bad input: the arrays it does
+//! hold are listed, then the command exits 1 with one line saying so.
 
-use crate::args::{file_name, print_json, Args, Failure};
-use eigenlens::read::{self, source::FileSource};
+use crate::args::{emit, file_name, print_json, Failure};
+use eigenlens::read::{self, source::FileSource, ArrayInfo};
 
-pub fn cmd_list(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["json"])?;
-    let [path] = args.positional.as_slice() else {
-        return Err(Failure::Usage("list takes exactly one FILE".into()));
-    };
+/// The arrays in a .npz, .safetensors or .npy file (name, dtype, shape, rows × units, or why an
+/// array cannot be analysed)
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// The file to look into
+    pub file: String,
+    /// Print the arrays as one JSON array of objects
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The matrix an array is analysed as (`N × D`), or why it cannot be analysed.
+///
+/// Until `read::list_arrays` reports an `analysable`/`why` per array, it refuses a file holding
+/// an array it cannot analyse, so every array it returns is analysable; this is the one place
+/// that changes when it does.
+fn status(a: &ArrayInfo) -> Result<String, String> {
+    Ok(format!("{} × {}", a.rows, a.cols))
+}
+
+pub fn run(args: ListArgs) -> Result<(), Failure> {
+    let path = args.file.as_str();
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
     let arrays = read::list_arrays(FileSource::open(path).map_err(input)?, &file_name(path)).map_err(input)?;
-    if args.has("json") {
+    if arrays.is_empty() {
+        return Err(Failure::Input(format!(
+            "{path}: the file holds no arrays (an empty archive, or a zip without .npy members such as a \
+             torch.save file); save a 2-D [N, D] matrix or a 3-D [S, T, H] tensor with numpy or safetensors"
+        )));
+    }
+    if args.json {
         print_json(&arrays)?;
     } else {
-        for a in arrays {
-            println!("{}\t{}\t{:?}\t{} × {}", a.name, a.dtype, a.shape, a.rows, a.cols);
+        let mut out = String::new();
+        for a in &arrays {
+            let shape = status(a).unwrap_or_else(|why| format!("not analysable: {why}"));
+            out.push_str(&format!("{}\t{}\t{:?}\t{shape}\n", a.name, a.dtype, a.shape));
         }
+        emit(&out)?;
+    }
+    if arrays.iter().all(|a| status(a).is_err()) {
+        return Err(Failure::Input(format!(
+            "{path}: none of the file's {} arrays can be analysed; eigenlens needs a 2-D [N, D] matrix or a \
+             3-D [S, T, H] tensor",
+            arrays.len()
+        )));
     }
     Ok(())
 }

@@ -1,12 +1,11 @@
 //! `eigenlens`: the core on the command line, so that results can be scripted and checked
 //! against NumPy.
 //!
-//! ```text
-//! eigenlens analyze FILE[:KEY] [--estimator stringer|ols] [--preset stringer|alpha-req]
-//!                   [--lo N] [--hi N] [--rows A:B] [--drop-nonfinite] [--json]
-//! eigenlens synth fourier|gaussian --alpha A --rows N --cols D [--seed S] --out FILE.npy
-//! ```
-//! Bad input exits with status 1 and one line on stderr; bad usage with status 2.
+//! Each command declares its flags in its own module (a clap `Args` struct); the usage and
+//! `--help` text are generated from those declarations, and an undeclared flag is refused.
+//! Exit status: 0 on success; 1 on bad input, with one line on stderr naming the problem;
+//! 2 on bad usage (an unknown flag or command, a malformed value), with clap's message; 141
+//! when stdout is closed before the output is written (`eigenlens … | head`).
 
 mod analyze;
 mod args;
@@ -17,45 +16,72 @@ mod synth;
 mod toy;
 
 use args::Failure;
+use clap::{CommandFactory, Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
-  eigenlens analyze FILE[:KEY] [--estimator stringer|ols] [--preset stringer|alpha-req]
-                    [--lo N] [--hi N] [--rows A:B] [--drop-nonfinite] [--json]
-  eigenlens list FILE [--json]        (the arrays in a .npz, .safetensors or .npy file)
-  eigenlens cvpca A B [--shuffles K] [--seed S] [--estimator E] [--lo N] [--hi N] [--rows A:B] [--json]
-                                      (cross-validated PCA of two repeats of the same inputs)
-  eigenlens sweep FILE [--param T.npy] [--periodic] [--k 5] [--seed 1] [--shuffle-seed 0]
-                 [--d 1|2|high] [--json]  (smoothness along a sweep: rows in sweep order)
-  eigenlens toy [--n 20] [--m 5] [--decay 0.7] [--sparsities 20 | --sparsity 0.9,0.99]
-                [--steps 10000] [--batch 1024] [--seed 1] [--entropy-bits 8] [--json]
-  eigenlens synth fourier|gaussian --alpha A --rows N --cols D [--seed S] --out FILE.npy";
+/// Read a neural network's code off its activations: eigenspectrum, power-law exponent α,
+/// cross-validated PCA, smoothness along a sweep, and the toy model of superposition.
+#[derive(Parser)]
+#[command(name = "eigenlens", version, subcommand_required = true)]
+#[command(after_help = "FILE is .npy, .npz, .safetensors, CSV/TSV or .txt with rows = inputs and columns = units; \
+FILE:KEY chooses one array of a .npz or .safetensors file.\n\
+Exit status: 0 success, 1 bad input (one line on stderr), 2 bad usage, 141 stdout closed early.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Analyze(analyze::AnalyzeArgs),
+    List(list::ListArgs),
+    Cvpca(cvpca::CvpcaArgs),
+    Sweep(sweep::SweepArgs),
+    Toy(toy::ToyArgs),
+    Synth(synth::SynthArgs),
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Analyze(_) => "analyze",
+            Command::List(_) => "list",
+            Command::Cvpca(_) => "cvpca",
+            Command::Sweep(_) => "sweep",
+            Command::Toy(_) => "toy",
+            Command::Synth(_) => "synth",
+        }
+    }
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("analyze") => analyze::cmd_analyze(&args[1..]),
-        Some("synth") => synth::cmd_synth(&args[1..]),
-        Some("list") => list::cmd_list(&args[1..]),
-        Some("cvpca") => cvpca::cmd_cvpca(&args[1..]),
-        Some("sweep") => sweep::cmd_sweep(&args[1..]),
-        Some("toy") => toy::cmd_toy(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => Err(Failure::Usage(format!("unknown command '{other}'"))),
-        None => Err(Failure::Usage("no command given".into())),
+    // Bad usage (and --help, --version) ends here: clap prints and exits with 2 (0 for help).
+    let cli = Cli::parse();
+    let name = cli.command.name();
+    let result = match cli.command {
+        Command::Analyze(a) => analyze::run(a),
+        Command::List(a) => list::run(a),
+        Command::Cvpca(a) => cvpca::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Toy(a) => toy::run(a),
+        Command::Synth(a) => synth::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
-            eprintln!("eigenlens: {msg}\n{USAGE}");
-            ExitCode::from(2)
+            // A setting that parsed but is out of range: reported as clap reports bad usage,
+            // with the command's usage line, and exit status 2.
+            let mut cli = Cli::command();
+            cli.build();
+            let mut command = cli.find_subcommand_mut(name).cloned().unwrap_or(cli);
+            command.error(clap::error::ErrorKind::ValueValidation, msg).exit()
         }
         Err(Failure::Input(msg)) => {
-            eprintln!("eigenlens: error: {msg}");
+            // Ignore a failure to write to stderr: there is nowhere left to say it.
+            let _ = writeln!(std::io::stderr(), "eigenlens: error: {msg}");
             ExitCode::from(1)
         }
+        Err(Failure::Closed) => ExitCode::from(141),
     }
 }

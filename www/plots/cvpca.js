@@ -1,11 +1,11 @@
 // The cross-validated spectrum beside the plain one (log-log), non-positive cv values marked.
 import * as Plot from '@observablehq/plot';
-import { fitLine } from '../plots.js';
+import { fitLine } from './spectrum.js';
 
-/** Points {n, v} of `values` (1-based n), split by sign. */
+/** Points {n, v} of `values` (1-based n). */
 const points = (values) => Array.from(values, (v, i) => ({ n: i + 1, v }));
 
-export function cvpcaPlot(report, { width = 460, height = 320 } = {}) {
+export function cvpcaPlot(report, { width, height }) {
   const plain = points(report.eigenvalues);
   const lambda1 = plain[0]?.v ?? 1;
   const plainShown = plain.filter((p) => p.v > lambda1 * 1e-13); // round-off crumbs are not drawn
@@ -21,21 +21,37 @@ export function cvpcaPlot(report, { width = 460, height = 320 } = {}) {
   const bottom = yMin / 3; // where the non-positive values are marked
   const line = (fit) => fitLine(fit).map(({ n, lambda }) => ({ n, v: lambda }));
   return Plot.plot({
-    width, height, marginLeft: 60,
+    width,
+    height,
+    marginLeft: 60,
     ariaLabel: 'cross-validated spectrum beside the plain spectrum, log-log',
-    ariaDescription: `shared variance ${(report.shared_variance_fraction * 100).toFixed(2)} %; ${report.n_nonpositive} axes with cv ≤ 0`,
+    ariaDescription: `shared variance ${(report.shared_variance_fraction * 100).toFixed(2)} %; ` +
+      `${report.n_nonpositive} axes with cv ≤ 0; cv α = ${report.alpha_fit.label}; plain α = ${report.alpha_fit_plain.label}`,
     x: { type: 'log', label: 'axis n →', grid: true },
     y: { type: 'log', label: '↑ variance along axis n', grid: true, tickFormat: '.0e', domain: [bottom, yMax], nice: true },
     marks: [
-      Plot.dot(plainShown.filter((p) => p.v > floor), { x: 'n', y: 'v', r: 2.2, stroke: 'var(--muted)', fill: 'none', className: 'cv-plain' }),
-      shuffled.length ? Plot.line(shuffled.filter((p) => p.v > floor), { x: 'n', y: 'v', stroke: 'var(--c3)', strokeWidth: 1.2, className: 'cv-shuffled' }) : null,
+      Plot.dot(plainShown.filter((p) => p.v > floor), {
+        x: 'n', y: 'v', r: 2.2, stroke: 'var(--muted)', fill: 'none', className: 'cv-plain',
+      }),
+      shuffled.length
+        ? Plot.line(shuffled.filter((p) => p.v > floor), {
+          x: 'n', y: 'v', stroke: 'var(--c3)', strokeWidth: 1.2, className: 'cv-shuffled',
+        })
+        : null,
       Plot.dot(positive.filter((p) => p.v > floor), { x: 'n', y: 'v', r: 2, fill: 'var(--data)', className: 'cv-signal' }),
-      Plot.dot(nonpositive, { x: 'n', y: () => bottom, symbol: 'times', r: 3, stroke: 'var(--bad)', className: 'cv-nonpositive' }),
+      Plot.dot(nonpositive, {
+        x: 'n', y: () => bottom, symbol: 'times', r: 3, stroke: 'var(--bad)', className: 'cv-nonpositive',
+      }),
       Plot.line(line(report.alpha_fit_plain), { x: 'n', y: 'v', stroke: 'var(--muted)', strokeWidth: 2, strokeDasharray: '5 3' }),
       Plot.line(line(report.alpha_fit), { x: 'n', y: 'v', stroke: 'var(--fit)', strokeWidth: 2.5 }),
-      Plot.text([`cv: α = ${report.alpha_fit.valid ? report.alpha_fit.alpha.toFixed(3) : 'none'} · plain: α = ${report.alpha_fit_plain.valid ? report.alpha_fit_plain.alpha.toFixed(3) : 'none'}`],
-        { frameAnchor: 'top-right', dx: -6, dy: 6, fontSize: 12, fill: 'var(--fit)' }),
-      nonpositive.length ? Plot.text([`× cv ≤ 0 (${nonpositive.length})`], { frameAnchor: 'bottom-left', dx: 6, dy: -6, fontSize: 11, fill: 'var(--bad)' }) : null,
+      Plot.text([`cv: α = ${report.alpha_fit.label}\nplain: α = ${report.alpha_fit_plain.label}`], {
+        frameAnchor: 'top-right', dx: -6, dy: 6, fontSize: 11, fill: 'var(--fit)', lineHeight: 1.2, className: 'cv-alpha-label',
+      }),
+      nonpositive.length
+        ? Plot.text([`× cv ≤ 0 (${nonpositive.length})`], {
+          frameAnchor: 'bottom-left', dx: 6, dy: -6, fontSize: 11, fill: 'var(--bad)',
+        })
+        : null,
     ],
   });
 }
