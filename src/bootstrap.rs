@@ -276,6 +276,10 @@ pub fn bootstrap_alpha(
     if n > u32::MAX as usize {
         return Err(Error::Setting(format!("{n} rows: the bootstrap takes at most {} rows", u32::MAX)));
     }
+    if let Some(i) = x.data.iter().position(|v| !v.is_finite()) {
+        let (row, col) = ((i / x.cols) as u64, (i % x.cols) as u64);
+        return Err(DataError::NonFinite { row, col, value: x.data[i] }.into());
+    }
     let l = settings.block.unwrap_or(1);
     if l == 0 || l > n / 2 {
         return Err(Error::Setting(format!(

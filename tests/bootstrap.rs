@@ -82,6 +82,10 @@ fn invalid_fits_are_counted_and_too_few_rows_refused() {
     let one = Matrix { rows: 1, cols: 4, data: vec![1.0; 4] };
     let e = bootstrap_alpha(&one, &BootstrapSettings::default(), &mut |_| true).unwrap_err();
     assert!(e.to_string().starts_with("too few rows"), "{e}");
+    let mut nan = x.clone();
+    nan.data[7 * 20 + 3] = f64::NAN;
+    let e = bootstrap_alpha(&nan, &BootstrapSettings::default(), &mut |_| true).unwrap_err();
+    assert!(e.to_string().contains("at row 7, column 3"), "{e}");
     let e = bootstrap_alpha(&x, &BootstrapSettings { level: 1.0, ..Default::default() }, &mut |_| true).unwrap_err();
     assert!(e.to_string().contains("level = 1"), "{e}");
 }
