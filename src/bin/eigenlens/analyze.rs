@@ -2,6 +2,8 @@
 
 use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs};
 use eigenlens::analysis::{self, Options, Report};
+use eigenlens::bootstrap::{bootstrap_alpha, default_block, BootstrapReport, BootstrapSettings};
+use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -23,6 +25,16 @@ pub struct AnalyzeArgs {
     /// Print one JSON object (every figure, all D eigenvalues) instead of a summary
     #[arg(long)]
     pub json: bool,
+    /// Bootstrap α with B resamples (holds the rows in memory): adds `alpha_interval` and
+    /// `bootstrap` to the JSON
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Rows per resampled block (default: T for an [S, T, H] tensor, whole sequences; else 1)
+    #[arg(long, value_name = "L", requires = "bootstrap")]
+    pub block: Option<usize>,
+    /// Seed of the bootstrap's resamples
+    #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
+    pub seed: u64,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
@@ -32,7 +44,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     let (path, _) = split_key(spec);
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
     let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let shares = eigenlens::plan::row_shares(path, &opened.info, args.rows, readers);
+    let shares = eigenlens::plan::row_shares(path, &opened.info, args.rows.clone(), readers);
     let acc = if shares.len() > 1 {
         drop(opened.rows);
         accumulate_shares(spec, &shares, options.drop_nonfinite)?
@@ -40,12 +52,95 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
         analysis::accumulate(opened.rows.as_mut(), options.drop_nonfinite, &mut |_, _| true).map_err(input)?
     };
     let mut report = analysis::spectrum_report(acc, &options.fit).map_err(input)?;
+    let boot = match args.bootstrap {
+        Some(b) => Some(bootstrap(spec, &args, &opened.info, b, &options)?),
+        None => None,
+    };
     report.source = Some(opened.info);
-    if args.json {
-        print_json(&report)
-    } else {
-        emit(&summary(&report))
+    match (args.json, boot) {
+        (true, None) => print_json(&report),
+        (true, Some(boot)) => {
+            // The report's own keys, then `alpha_interval` and the whole bootstrap beside them.
+            let mut json = serde_json::to_value(&report).map_err(|e| Failure::Input(e.to_string()))?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("alpha_interval".into(), serde_json::to_value(&boot.alpha_interval).unwrap_or_default());
+                object.insert("bootstrap".into(), serde_json::to_value(&boot).unwrap_or_default());
+            }
+            print_json(&json)
+        }
+        (false, boot) => {
+            let mut text = summary(&report);
+            if let Some(boot) = boot {
+                text.push_str(&bootstrap_summary(&boot));
+            }
+            emit(&text)
+        }
     }
+}
+
+/// The bootstrap of α over the same rows, in blocks of `--block` rows (whole sequences of a
+/// 3-D tensor by default).
+fn bootstrap(
+    spec: &str,
+    args: &AnalyzeArgs,
+    info: &eigenlens::read::ArrayInfo,
+    b: usize,
+    options: &Options,
+) -> Result<BootstrapReport, Failure> {
+    let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
+    let mut opened = open_matrix_file(spec, args.rows.clone())?;
+    let mut x = Matrix::read_all(opened.rows.as_mut(), DEFAULT_MEMORY_LIMIT).map_err(input)?;
+    if options.drop_nonfinite {
+        let d = x.cols;
+        let kept: Vec<f64> =
+            x.data.chunks_exact(d).filter(|r| r.iter().all(|v| v.is_finite())).flatten().copied().collect();
+        x = Matrix { rows: kept.len() / d.max(1), cols: d, data: kept };
+    }
+    let settings = BootstrapSettings {
+        b,
+        seed: args.seed,
+        fit: options.fit,
+        block: args.block.or_else(|| default_block(&info.shape)),
+        ..Default::default()
+    };
+    let mut boot = bootstrap_alpha(&x, &settings, &mut |_| true).map_err(|e| match e {
+        eigenlens::Error::Setting(msg) => Failure::Usage(msg),
+        e => input(e),
+    })?;
+    // Whole sequences only when the row range starts at a sequence boundary.
+    if let (None, Some(t), Some(rows)) = (args.block, default_block(&info.shape), &args.rows) {
+        if rows.start % t as u64 != 0 {
+            boot.warnings.push(format!(
+                "--rows starts at row {}, inside a sequence of T = {t}: the blocks of {t} rows do not follow \
+                 sequence boundaries",
+                rows.start
+            ));
+        }
+    }
+    Ok(boot)
+}
+
+/// The bootstrap lines of the readable summary.
+fn bootstrap_summary(r: &BootstrapReport) -> String {
+    let mut s = String::new();
+    let rows = if r.block == 1 { "single rows".to_string() } else { format!("blocks of {} rows", r.block) };
+    let _ = match &r.alpha_interval {
+        Some(i) => writeln!(
+            s,
+            "alpha interval       [{:.4}, {:.4}]  ({:.0} %, α̂ ± z·se, se = {:.4}; B = {}, {rows}, seed {})",
+            i.lo,
+            i.hi,
+            i.level * 100.0,
+            r.se.unwrap_or(f64::NAN),
+            r.b,
+            r.seed
+        ),
+        None => writeln!(s, "alpha interval       none  ({} of {} resamples without a valid α)", r.n_invalid, r.b),
+    };
+    for w in &r.warnings {
+        let _ = writeln!(s, "note: {w}");
+    }
+    s
 }
 
 /// Each share read by its own thread and reader; the moments merged in row order (Chan).

@@ -4,7 +4,7 @@
 //! repeat-swap shuffles, which hold both repeats in memory, under the memory limit.
 
 use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs};
-use eigenlens::crossval::{cvpca, CvpcaSettings};
+use eigenlens::crossval::{cvpca, CvSpectrum, CvpcaSettings};
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -18,12 +18,17 @@ pub struct CvpcaArgs {
     /// The second repeat (FILE or FILE:KEY)
     #[arg(value_name = "B")]
     pub b: String,
-    /// Repeat-swap shuffles for a baseline spectrum (0: none)
+    /// Repeat-swap shuffles to average; α is then fitted on their mean, as Stringer et al. do
+    /// (0: fit the one split as given)
     #[arg(long, value_name = "K", default_value_t = CvpcaSettings::default().shuffles)]
     pub shuffles: usize,
     /// Seed of the shuffles
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
+    /// Fit log |cv_n| as Stringer's get_powerlaw does (log(abs(ss))), instead of refusing a
+    /// range where cv_n ≤ 0
+    #[arg(long)]
+    pub abs: bool,
     #[command(flatten)]
     pub fit: FitArgs,
     /// Use only rows A to B of both repeats (0-based, B exclusive)
@@ -35,7 +40,7 @@ pub struct CvpcaArgs {
 }
 
 pub fn run(args: CvpcaArgs) -> Result<(), Failure> {
-    let settings = CvpcaSettings { fit: args.fit.request(), shuffles: args.shuffles, seed: args.seed };
+    let settings = CvpcaSettings { fit: args.fit.request(), shuffles: args.shuffles, seed: args.seed, abs: args.abs };
     let (mut ra, mut rb) = (open_matrix_file(&args.a, args.rows.clone())?, open_matrix_file(&args.b, args.rows)?);
     let report = cvpca(ra.rows.as_mut(), rb.rows.as_mut(), &settings, &mut |_, _| true)
         .map_err(|e| Failure::Input(format!("{} and {}: {e}", split_key(&args.a).0, split_key(&args.b).0)))?;
@@ -52,8 +57,18 @@ pub fn run(args: CvpcaArgs) -> Result<(), Failure> {
     let _ = writeln!(s, "N × D                      {} × {}", report.n_rows, report.n_cols);
     let _ = writeln!(s, "shared-variance fraction   {:.6}", report.shared_variance_fraction);
     let _ = writeln!(s, "axes with cv ≤ 0           {}", report.n_nonpositive);
-    let _ = writeln!(s, "α of the cvPCA spectrum    {}", alpha(&report.alpha_fit));
+    let of = |abs: bool| if abs { "|cv_n| of " } else { "" };
+    let fitted = match report.alpha_fit.spectrum {
+        CvSpectrum::ShuffleMean => format!("{}the mean of {} shuffles", of(report.alpha_fit.abs), report.shuffles),
+        CvSpectrum::Unshuffled => format!("{}the split as given", of(report.alpha_fit.abs)),
+    };
+    let _ = writeln!(s, "α of the cvPCA spectrum    {}; {fitted}", alpha(&report.alpha_fit));
+    if let Some(split) = &report.alpha_fit_unshuffled {
+        let _ = writeln!(s, "α of the unshuffled split  {}", alpha(split));
+    }
     let _ = writeln!(s, "α of the plain spectrum    {}", alpha(&report.alpha_fit_plain));
+    let range = report.suggested_range.map_or("none".to_string(), |[a, b]| format!("n = {a}…{b}"));
+    let _ = writeln!(s, "cv > 0 over                {range}");
     let _ = writeln!(s, "cv spectrum (top 5)        {}", top(&report.cv_spectrum));
     if let Some(shuffled) = &report.shuffled_cv_spectrum {
         let _ = writeln!(
@@ -63,6 +78,9 @@ pub fn run(args: CvpcaArgs) -> Result<(), Failure> {
             report.shuffles,
             report.seed
         );
+    }
+    for w in &report.warnings {
+        let _ = writeln!(s, "note: {w}");
     }
     emit(&s)
 }
