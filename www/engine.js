@@ -28,8 +28,26 @@ let nextId = 0;
 
 const cancelled = () => new Error('cancelled');
 
+let wasmModule = null;
+/** The wasm, fetched and compiled once per page and handed to every worker (each instantiates it). */
+function compiledWasm() {
+  wasmModule ??= (async () => {
+    const response = await fetch(new URL('./pkg/eigenlens_bg.wasm', import.meta.url));
+    if (!response.ok) throw new Error(`the analysis code could not be loaded (HTTP ${response.status})`);
+    try {
+      return await WebAssembly.compileStreaming(response.clone());
+    } catch {
+      return WebAssembly.compile(await response.arrayBuffer()); // a host that does not serve application/wasm
+    }
+  })();
+  wasmModule.catch(() => { wasmModule = null; });
+  return wasmModule;
+}
+
 function spawn(slot) {
   const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  // Without a module (compiling here failed), the worker loads the wasm itself and reports why not.
+  compiledWasm().then((module) => w.postMessage({ type: 'init', module }), () => w.postMessage({ type: 'init' }));
   w.onmessage = ({ data }) => {
     const t = slot.task;
     if (!t || t.id !== data.id) return;

@@ -7,7 +7,11 @@ import init, {
   OpenedFile, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy, toySettings,
 } from './pkg/eigenlens.js';
 
-const ready = init();
+// The engine's first message is { type: 'init', module }: the wasm it compiled once for all
+// workers (or no module, and this worker fetches the wasm itself).
+let arrived;
+const ready = new Promise((resolve) => { arrived = resolve; })
+  .then((module) => init(module ? { module_or_path: module } : undefined));
 let wasm;
 ready.then((exports) => { wasm = exports; });
 
@@ -101,6 +105,7 @@ const TRANSFER = Symbol('transfer');
 const transfer = (value, buffers) => ({ [TRANSFER]: buffers, value });
 
 self.onmessage = async ({ data }) => {
+  if (data.type === 'init') return arrived(data.module);
   try {
     await ready;
     const handler = handlers[data.type];
