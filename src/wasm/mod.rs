@@ -207,8 +207,17 @@ impl SynthCode {
 
     fn generate(&self) -> Result<crate::matrix::Matrix, JsError> {
         let SynthCode { alpha, rows, cols, seed, .. } = *self;
-        if !(alpha > 0.0 && alpha < 20.0) || !(3..=1 << 16).contains(&rows) || !(2..=4096).contains(&cols) {
-            return Err(JsError::new("invalid synthetic code: it needs 0 < α < 20, 3 ≤ N ≤ 65 536 and 2 ≤ D ≤ 4096"));
+        let out_of_range = if alpha.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || alpha >= 20.0 {
+            Some(format!("'alpha': {alpha} is outside 0 < α < 20"))
+        } else if !(3..=1 << 16).contains(&rows) {
+            Some(format!("'rows': N = {rows} is outside 3 ≤ N ≤ 65 536"))
+        } else if !(2..=4096).contains(&cols) {
+            Some(format!("'cols': D = {cols} is outside 2 ≤ D ≤ 4096"))
+        } else {
+            None
+        };
+        if let Some(why) = out_of_range {
+            return Err(JsError::new(&format!("invalid synthetic code: option {why}")));
         }
         match self.kind.as_str() {
             "fourier" => Ok(synth::fourier_code(alpha, rows, cols, Some(seed))),
