@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use crate::read::{self, ArrayInfo, Opened, Source};
 use js_sys::{Function, Uint8Array};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::ops::Range;
 use wasm_bindgen::prelude::*;
@@ -52,7 +52,7 @@ impl Source for BlobSource {
 }
 
 /// What `analyze` takes: the analysis options and, optionally, a row range `[from, to)`.
-#[derive(Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default)]
 #[serde(default)]
 struct AnalyzeOptions {
     fit: crate::stats::FitRequest,
@@ -61,7 +61,7 @@ struct AnalyzeOptions {
 }
 
 /// What `part` takes: one worker's row range `[from, to)` of a split analysis.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct PartOptions {
     rows: [u64; 2],
     #[serde(default)]
@@ -69,7 +69,7 @@ struct PartOptions {
 }
 
 /// What `alignment` takes: how many principal axes to measure.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(default)]
 struct AlignmentOptions {
     top: usize,

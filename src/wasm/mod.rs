@@ -151,7 +151,7 @@ pub fn rules() -> Result<JsValue, JsError> {
 
 /// What the verdict is asked about: α (null without a valid fit), its interval `[lo, hi]` and
 /// where α comes from (`source`), and the input dimension `d` (a number or "high").
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct VerdictRequest {
     alpha: Option<f64>,
     // The interval and its source are accepted now so that the page sends them; the core's
@@ -180,7 +180,7 @@ pub fn verdict(request: &JsValue) -> Result<JsValue, JsError> {
 
 /// A synthetic code (METHODS.md, "Synthetic codes"): `kind` "fourier" or "gaussian", α, N, D
 /// and the seed.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(default)]
 struct SynthCode {
     kind: String,
