@@ -422,3 +422,35 @@ pub fn analyze_opened(
     report.source = Some(opened.info.clone());
     Ok(report)
 }
+
+/// Merging parallel readers' shares, and the flat form in which a Web Worker hands its share
+/// to another (`[rows dropped, ...Moments::to_flat]`).
+impl Accumulated {
+    /// Merges the shares of one matrix (the page's workers', the CLI's threads'), in the order
+    /// given: moments by the Chan update, dropped rows by count. No shares is no rows.
+    pub fn merge_all(parts: impl IntoIterator<Item = Accumulated>) -> Result<Accumulated> {
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().ok_or(DataError::TooFewRows { rows: 0 })?;
+        for part in parts {
+            total.merge(&part)?;
+        }
+        Ok(total)
+    }
+
+    /// `[rows dropped, ...Moments::to_flat]`: one array that a worker can transfer.
+    pub fn to_flat(&self) -> Vec<f64> {
+        let mut flat = vec![self.rows_dropped as f64];
+        flat.extend(self.moments.to_flat());
+        flat
+    }
+
+    /// Reads what [`to_flat`](Self::to_flat) wrote; a malformed array is an error, not a panic.
+    pub fn from_flat(v: &[f64]) -> Result<Accumulated> {
+        match v.split_first() {
+            Some((&dropped, moments)) if dropped >= 0.0 && dropped.fract() == 0.0 && dropped < 2f64.powi(53) => {
+                Ok(Accumulated { moments: Moments::from_flat(moments)?, rows_dropped: dropped as u64 })
+            }
+            _ => Err(Error::Setting(format!("malformed partial moments ({} values)", v.len()))),
+        }
+    }
+}

@@ -623,10 +623,13 @@ fn cv_interval(a: &Matrix, b: &Matrix, alpha: f64, settings: &SweepSettings, blo
 
 /// The bootstrap interval of the plain α, from [`crate::bootstrap::bootstrap_alpha`].
 fn plain_interval(x: &Matrix, alpha: f64, settings: &SweepSettings) -> Result<AlphaInterval> {
+    // Neighbouring points of a sweep are dependent: resample contiguous blocks, not rows.
+    let block = settings.block.unwrap_or_else(|| default_block(x.rows));
     let mut bs = BootstrapSettings {
         b: settings.bootstrap,
         seed: settings.bootstrap_seed,
         fit: settings.fit,
+        block: Some(block),
         ..Default::default()
     };
     bs.level = settings.level;
@@ -634,8 +637,8 @@ fn plain_interval(x: &Matrix, alpha: f64, settings: &SweepSettings) -> Result<Al
     let i = normal_interval(alpha, &report.alphas, settings.bootstrap, settings.level);
     Ok(AlphaInterval {
         source: AlphaSource::Plain,
-        method: "rows".to_string(),
-        block: 1,
+        method: "contiguous blocks".to_string(),
+        block,
         b: settings.bootstrap,
         seed: settings.bootstrap_seed,
         level: settings.level,
@@ -757,7 +760,7 @@ pub fn analyze_sweep_with(
         Some(b) => {
             let cv = cvpca_in_memory(x, b, &cv_settings(settings))?;
             Some(CrossValidated {
-                alpha_fit: cv.alpha_fit,
+                alpha_fit: cv.alpha_fit.fit,
                 shared_variance_fraction: cv.shared_variance_fraction,
                 n_nonpositive: cv.n_nonpositive,
                 shuffles: cv.shuffles,

@@ -421,7 +421,11 @@ fn each_command_help_names_its_flags() {
     let pre = ["--standardize", "--remove-top"];
     let read = ["--header", "--index-col", "--transpose", "--skip-positions"];
     let expected: [(&str, Vec<&str>); 8] = [
-        ("analyze", [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json"]].concat()),
+        (
+            "analyze",
+            [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json", "--bootstrap", "--block", "--seed"]]
+                .concat(),
+        ),
         ("list", vec!["--json"]),
         ("compare", [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json"]].concat()),
         ("cvpca", [&fit[..], &read, &["--shuffles", "--seed", "--rows", "--json"]].concat()),

@@ -225,3 +225,35 @@ fn cvpca_prints_the_core_labels() {
         assert!(!label.is_empty() && s.contains(label), "{key} {label} in {s}");
     }
 }
+
+/// `--bootstrap` on a 3-D [S, T, H] file resamples whole sequences by default, as read: with
+/// `--skip-positions 1` a sequence of tokens.npy ([8, 16, 16], `tests/data/writers`) is 15 rows,
+/// so the blocks are 15 rows and a resample draws 120 / 15 = 8 of them; the note says so.
+#[test]
+fn bootstrap_blocks_are_the_sequences_as_read() {
+    let tokens = data("writers/tokens.npy");
+    let fit = ["--lo", "2", "--hi", "8", "--bootstrap", "5", "--json"];
+    let v = json(&[&["analyze", tokens.as_str()][..], &fit].concat());
+    assert_eq!((v["bootstrap"]["block"].as_u64(), v["bootstrap"]["n_blocks"].as_u64()), (Some(16), Some(8)));
+    let v = json(&[&["analyze", tokens.as_str(), "--skip-positions", "1"][..], &fit].concat());
+    assert_eq!((v["bootstrap"]["block"].as_u64(), v["bootstrap"]["n_blocks"].as_u64()), (Some(15), Some(8)));
+    assert_eq!(v["alpha_interval"]["block"], 15);
+    let notes = v["bootstrap"]["warnings"].as_array().unwrap();
+    assert!(notes[0].as_str().unwrap().starts_with("resampled whole sequences: blocks of 15 rows"), "{notes:?}");
+    // --block overrides it, and no note claims sequences then.
+    let v = json(&[&["analyze", tokens.as_str(), "--block", "10"][..], &fit].concat());
+    assert_eq!(v["bootstrap"]["block"], 10);
+    assert!(!v["bootstrap"]["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("sequence")));
+}
+
+/// The bootstrap resamples the covariance spectrum as read: with --standardize or --remove-top
+/// its interval would be of another α than the one reported, so the pair is refused as usage.
+#[test]
+fn bootstrap_with_preprocessing_is_refused() {
+    let path = data("digits_mlp/plain_h1_test.f32.npy");
+    for flag in [&["--standardize"][..], &["--remove-top", "2"]] {
+        let (code, stdout, stderr) = run(&[&["analyze", path.as_str(), "--bootstrap", "5"][..], flag].concat());
+        assert_eq!(code, 2, "{flag:?}: {stderr}");
+        assert!(stdout.is_empty() && stderr.contains("does not apply --standardize or --remove-top"), "{stderr}");
+    }
+}

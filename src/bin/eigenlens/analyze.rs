@@ -3,12 +3,19 @@
 //! A seekable file large enough is read by one thread per core, each on its share of rows
 //! (`plan::row_shares`); the shares' moments merge by the Chan update and their rounding noise
 //! by `RoundingNoise::merge`, so the report is the one-reader report up to round-off.
+//!
+//! `--bootstrap B` holds the rows in memory and resamples them in blocks (`bootstrap`): whole
+//! sequences of a 3-D [S, T, H] tensor by default (T − k rows with `--skip-positions k`), single
+//! rows otherwise; `alpha_interval` and the whole `bootstrap` report join the JSON.
 
 use crate::args::{
-    cli_words, emit, guesses, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs, PreArgs, ReadArgs,
+    cli_words, emit, guesses, note_lines, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs,
+    PreArgs, ReadArgs,
 };
 use eigenlens::analysis::{self, Accumulated, Preprocess, Report};
-use eigenlens::read::ReadOptions;
+use eigenlens::bootstrap::{bootstrap_alpha, default_block, BootstrapReport, BootstrapSettings};
+use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
+use eigenlens::read::{ArrayInfo, ReadOptions};
 use eigenlens::stats::precision::RoundingNoise;
 use eigenlens::stats::FitRequest;
 use std::fmt::Write;
@@ -36,20 +43,131 @@ pub struct AnalyzeArgs {
     /// Print one JSON object (every figure, all D eigenvalues, the diagnostics) instead of a summary
     #[arg(long)]
     pub json: bool,
+    /// Bootstrap α with B resamples (holds the rows in memory): adds `alpha_interval` and
+    /// `bootstrap` to the JSON
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Rows per resampled block [default: whole sequences (T rows, T − K with --skip-positions K)
+    /// for an [S, T, H] tensor, whose tokens are not independent; else single rows]
+    #[arg(long, value_name = "L", requires = "bootstrap")]
+    pub block: Option<usize>,
+    /// Seed of the bootstrap's resamples
+    #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
+    pub seed: u64,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
-    let (fit, pre) = (args.fit.request(), args.pre.preprocess());
-    let mut report = report_of(&args.file, args.rows, args.drop_nonfinite, &args.read.options(), &fit, &pre)?;
+    let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
+    if args.bootstrap.is_some() && (pre.standardize || pre.remove_top > 0) {
+        return Err(Failure::Usage(
+            "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize or --remove-top, \
+             so its interval would not be of the α reported: drop one or the other"
+                .into(),
+        ));
+    }
+    let mut report = report_of(&args.file, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre)?;
     // What the reader guessed comes first among the notes: it decides what the rest is about.
     let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(&args.file, info, false));
     notes.extend(report.warnings.iter().map(|w| cli_words(w)));
     report.warnings = notes;
-    if args.json {
-        print_json(&report)
-    } else {
-        emit(&summary(&report))
+    let boot = match (args.bootstrap, &report.source) {
+        (Some(b), Some(info)) => Some(bootstrap(&args, info, b, &options, &fit)?),
+        _ => None,
+    };
+    match (args.json, boot) {
+        (true, None) => print_json(&report),
+        (true, Some(boot)) => {
+            // The report's own keys, then `alpha_interval` and the whole bootstrap beside them.
+            let mut json = serde_json::to_value(&report).map_err(|e| Failure::Input(e.to_string()))?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("alpha_interval".into(), serde_json::to_value(&boot.alpha_interval).unwrap_or_default());
+                object.insert("bootstrap".into(), serde_json::to_value(&boot).unwrap_or_default());
+            }
+            print_json(&json)
+        }
+        (false, boot) => {
+            let mut text = summary(&report);
+            if let Some(boot) = boot {
+                text.push_str(&bootstrap_summary(&boot));
+            }
+            emit(&text)
+        }
     }
+}
+
+/// Rows per sequence of the matrix as read: T, or T − k with `--skip-positions k` (the
+/// reader's `sequence_len`); none for a matrix.
+fn sequence_rows(info: &ArrayInfo) -> Option<usize> {
+    info.sequence_len.and_then(|t| usize::try_from(t).ok()).filter(|t| *t > 0).or_else(|| default_block(&info.shape))
+}
+
+/// The bootstrap of α over the same rows, in blocks of `--block` rows (whole sequences of a
+/// 3-D tensor by default, and the notes say so).
+fn bootstrap(
+    args: &AnalyzeArgs,
+    info: &ArrayInfo,
+    b: usize,
+    options: &ReadOptions,
+    fit: &FitRequest,
+) -> Result<BootstrapReport, Failure> {
+    let spec = args.file.as_str();
+    let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
+    let mut opened = open_matrix_file(spec, args.rows.clone(), options)?;
+    let mut x = Matrix::read_all(opened.rows.as_mut(), DEFAULT_MEMORY_LIMIT).map_err(input)?;
+    if args.drop_nonfinite {
+        let d = x.cols;
+        let kept: Vec<f64> =
+            x.data.chunks_exact(d).filter(|r| r.iter().all(|v| v.is_finite())).flatten().copied().collect();
+        x = Matrix { rows: kept.len() / d.max(1), cols: d, data: kept };
+    }
+    let sequence = sequence_rows(info);
+    let settings =
+        BootstrapSettings { b, seed: args.seed, fit: *fit, block: args.block.or(sequence), ..Default::default() };
+    let mut boot = bootstrap_alpha(&x, &settings, &mut |_| true).map_err(|e| match e {
+        eigenlens::Error::Setting(msg) => Failure::Usage(msg),
+        e => input(e),
+    })?;
+    if let (None, Some(t)) = (args.block, sequence) {
+        boot.warnings.insert(
+            0,
+            format!(
+                "resampled whole sequences: blocks of {t} rows, one sequence each, the default for an [S, T, H] \
+                 tensor, whose tokens are not independent inputs; --block L sets another length"
+            ),
+        );
+        // Whole sequences only when the row range starts at a sequence boundary.
+        if let Some(rows) = args.rows.as_ref().filter(|r| r.start % t as u64 != 0) {
+            boot.warnings.push(format!(
+                "--rows starts at row {}, inside a sequence of T = {t}: the blocks of {t} rows do not follow \
+                 sequence boundaries",
+                rows.start
+            ));
+        }
+    }
+    boot.warnings = boot.warnings.iter().map(|w| cli_words(w)).collect();
+    Ok(boot)
+}
+
+/// The bootstrap lines of the readable summary.
+fn bootstrap_summary(r: &BootstrapReport) -> String {
+    let mut s = String::new();
+    let rows = if r.block == 1 { "single rows".to_string() } else { format!("blocks of {} rows", r.block) };
+    // Writing to a String cannot fail.
+    let _ = match &r.alpha_interval {
+        Some(i) => writeln!(
+            s,
+            "alpha interval       [{:.4}, {:.4}]  ({:.0} %, α̂ ± z·se, se = {:.4}; B = {}, {rows}, seed {})",
+            i.lo,
+            i.hi,
+            i.level * 100.0,
+            r.se.unwrap_or(f64::NAN),
+            r.b,
+            r.seed
+        ),
+        None => writeln!(s, "alpha interval       none  ({} of {} resamples without a valid α)", r.n_invalid, r.b),
+    };
+    s.push_str(&note_lines(&r.warnings));
+    s
 }
 
 /// The report of the matrix `spec` (FILE[:KEY]) read as `options` say (by several threads when

@@ -129,7 +129,8 @@ pub fn cli_words(guess: &str) -> String {
         .replace("set header to no", "pass --header no")
         .replace("set index column to none", "pass --index-col none")
         .replace("choose another by name", "choose another as FILE:KEY")
-        .replace("transpose it;", "transpose it (--transpose);");
+        .replace("transpose it;", "transpose it (--transpose);")
+        .replace("(block = T for", "(--block T for");
     if s.ends_with(", transpose") {
         s.push_str(" (--transpose)");
     }
