@@ -137,7 +137,7 @@ fn text_is_read_a_chunk_at_a_time() {
 fn index_columns_and_quoted_headers_are_recognised() {
     use eigenlens::read::{open_matrix, MemSource};
     let read = |name: &str, text: &str| {
-        let mut o = open_matrix(MemSource(text.as_bytes().to_vec()), name, None, None).unwrap();
+        let mut o = open_matrix(MemSource(text.as_bytes()), name, None, None).unwrap();
         let m = eigenlens::matrix::Matrix::read_all(o.rows.as_mut(), 1000).unwrap();
         (m.rows, m.cols, m.data, o.info.guesses)
     };
@@ -159,7 +159,7 @@ fn index_columns_and_quoted_headers_are_recognised() {
     assert_eq!((n, d, data), (2, 2, vec![1.5, -2e-3, 3.0, 4.0]));
 
     // A row mixing text and numbers is data, and names its bad cell.
-    let e = open_matrix(MemSource(b"layer,1,2\n3,4,5\n".to_vec()), "m.csv", None, None)
+    let e = open_matrix(MemSource(b"layer,1,2\n3,4,5\n"), "m.csv", None, None)
         .map(|mut o| eigenlens::matrix::Matrix::read_all(o.rows.as_mut(), 100).map(|_| ()))
         .and_then(|r| r)
         .unwrap_err();

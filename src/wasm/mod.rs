@@ -21,7 +21,6 @@ use crate::synth;
 use js_sys::Function;
 use options::{decode, decode_required};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use wasm_bindgen::prelude::*;
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -87,7 +86,7 @@ struct FitPreset {
     lo: usize,
     hi: usize,
     label: String,
-    /// Where the range comes from (filled from `RangePreset::source` once the core has it).
+    /// Where the range comes from (`RangePreset::source`).
     source: String,
 }
 
@@ -112,25 +111,27 @@ struct Rules {
     estimators: Vec<EstimatorRule>,
 }
 
-/// The names the page and the CLI use for the fit presets (parsed by `RangePreset::from_str`).
-const FIT_PRESET_NAMES: [&str; 2] = ["stringer", "alpha-req"];
-
 /// The fit presets, input-dimension presets and estimators, from the core's enums, so that the
 /// page shows the core's ranges and names (the labels' words are the page's).
 #[wasm_bindgen]
 pub fn rules() -> Result<JsValue, JsError> {
-    let fit_presets = FIT_PRESET_NAMES
+    let fit_presets = RangePreset::ALL
         .iter()
-        .map(|&name| {
-            let preset = RangePreset::from_str(name).map_err(|e| JsError::new(&e))?;
+        .map(|&preset| {
             let (lo, hi) = preset.bounds();
             let who = match preset {
                 RangePreset::Stringer => "Stringer et al. 2019",
                 RangePreset::AlphaReq => "α-ReQ, Agrawal et al. 2022",
             };
-            Ok(FitPreset { name, lo, hi, label: format!("{lo} … {hi} ({who})"), source: String::new() })
+            FitPreset {
+                name: preset.name(),
+                lo,
+                hi,
+                label: format!("{lo} … {hi} ({who})"),
+                source: preset.source().to_string(),
+            }
         })
-        .collect::<Result<Vec<_>, JsError>>()?;
+        .collect::<Vec<_>>();
     let d_presets = vec![
         DPreset { name: "1", d: InputDim::Finite(1.0), label: "1: a one-parameter sweep (angle, position)" },
         DPreset { name: "2", d: InputDim::Finite(2.0), label: "2: a two-parameter family" },
@@ -154,14 +155,11 @@ pub fn rules() -> Result<JsValue, JsError> {
 #[derive(Serialize, Deserialize)]
 struct VerdictRequest {
     alpha: Option<f64>,
-    // The interval and its source are accepted now so that the page sends them; the core's
-    // verdict takes them once it is decided on an interval (issue 14's spec).
-    #[allow(dead_code)]
     lo: Option<f64>,
-    #[allow(dead_code)]
     hi: Option<f64>,
-    #[allow(dead_code)]
-    source: Option<String>,
+    /// "plain" or "cross_validated"; plain when absent.
+    #[serde(default)]
+    source: crate::smoothness::AlphaSource,
     d: InputDim,
 }
 
@@ -175,7 +173,11 @@ pub fn verdict(request: &JsValue) -> Result<JsValue, JsError> {
             return Err(JsError::new(&format!("invalid verdict request: option 'd': {d} is not a positive number")));
         }
     }
-    to_js(&crate::smoothness::smoothness_verdict(r.alpha, r.d))
+    let interval = match (r.lo, r.hi) {
+        (Some(lo), Some(hi)) => Some([lo, hi]),
+        _ => None,
+    };
+    to_js(&crate::smoothness::smoothness_verdict(r.alpha, interval, r.source, r.d))
 }
 
 /// A synthetic code (METHODS.md, "Synthetic codes"): `kind` "fourier" or "gaussian", α, N, D
@@ -247,6 +249,7 @@ pub fn analyze_demo(code: &JsValue, options: &JsValue) -> Result<JsValue, JsErro
         cols: m.cols,
         flattened: None,
         data_bytes: (m.rows * m.cols * 8) as u64,
+        ..ArrayInfo::default()
     });
     to_js(&report)
 }

@@ -110,7 +110,7 @@ test('the split path (plan, parts, merge) equals one reader on the same file', (
   assert.ok(worst <= 1e-10 * whole.eigenvalues[0], `max |Δλ| ${worst}`);
   assert.ok(Math.abs(merged.alpha_fit.alpha - whole.alpha_fit.alpha) <= 1e-9);
   refuses('no parts', () => wasm.reportFromParts([], FIT), /too few rows/);
-  refuses('a malformed part', () => wasm.reportFromParts([new Float64Array([0, 3, 1])], FIT), /malformed partial moments/);
+  refuses('a malformed part', () => wasm.reportFromParts([new Float64Array([0, 3, 1])], FIT), /malformed share of partial moments/);
   f.free();
 });
 
@@ -135,8 +135,10 @@ test('list, cvpca and the rules', () => {
   assert.ok(rules.fit_presets.every((p) => p.lo < p.hi && p.label.includes(`${p.lo} … ${p.hi}`)));
   assert.deepEqual(rules.estimators.map((e) => e.name), ['stringer', 'ols']);
   assert.deepEqual(rules.d_presets.map((p) => p.d), [1, 2, 'high']);
-  // The core's verdict: α = 2.5 against 1 + 2/d.
+  // The core's verdict: α = 2.5 against 1 + 2/d, decided only by an interval of α.
   const v1 = wasm.verdict({ alpha: 2.5, d: 1 });
-  assert.deepEqual([v1.threshold, v1.may_be_smooth], [3, false]);
-  assert.equal(wasm.verdict({ alpha: 2.5, lo: 2.4, hi: 2.6, source: 'bootstrap', d: 'high' }).may_be_smooth, true);
+  assert.deepEqual([v1.threshold, v1.verdict], [3, 'undecided']);
+  assert.equal(wasm.verdict({ alpha: 2.5, lo: 2.4, hi: 2.6, source: 'plain', d: 1 }).verdict, 'below_bound');
+  assert.equal(wasm.verdict({ alpha: 2.5, lo: 2.4, hi: 2.6, source: 'cross_validated', d: 'high' }).verdict, 'above_bound');
+  refuses('an unknown α source', () => wasm.verdict({ alpha: 2.5, lo: 2.4, hi: 2.6, source: 'bootstrap', d: 1 }), /source/);
 });

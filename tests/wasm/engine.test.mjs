@@ -114,7 +114,7 @@ test('a large file is split by the core plan and merged; rules, verdict, list an
           (p) => { progressed = p; });
         const workersUsed = stats.workersUsed;
         const rules = await run({ type: 'rules' });
-        const verdict = await run({ type: 'verdict', alpha: 2.5, lo: 2.4, hi: 2.6, source: 'bootstrap', d: 1 });
+        const verdict = await run({ type: 'verdict', alpha: 2.5, lo: 2.4, hi: 2.6, source: 'plain', d: 1 });
         const list = await run({ type: 'list', file: window.layer });
         const badOptions = await run({ type: 'analyze', file: window.layer, options: { fit: { estimator: 'x', lo: 1, hi: 2 } } })
           .then(() => '', (e) => e.message);
@@ -138,7 +138,7 @@ test('a large file is split by the core plan and merged; rules, verdict, list an
       assert.deepEqual(out.rules.estimators.map((e) => e.name), ['stringer', 'ols']);
       assert.ok(out.rules.fit_presets.every((p) => 'source' in p && p.lo < p.hi));
       assert.equal(out.verdict.threshold, 3);
-      assert.equal(out.verdict.may_be_smooth, false);
+      assert.equal(out.verdict.verdict, 'below_bound');
       assert.deepEqual(out.list.map((a) => [a.rows, a.cols]), [[540, 256]]);
       assert.match(out.badOptions, /'fit\.estimator'/);
       assert.deepEqual(out.stopped, ['cancelled', 'cancelled']);
