@@ -126,8 +126,11 @@ test('a large file is split by the core plan and merged; rules, verdict, list an
         await new Promise((r) => setTimeout(r, 200));
         cancel();
         const stopped = (await all).map((r) => r.reason?.message);
-        return { report: { n: report.n_rows, sum: report.eigenvalues.reduce((a, b) => a + b, 0), source: report.source,
-          estimator: report.alpha_fit.estimator }, trace, progressed, workersUsed, rules, verdict, list, badOptions, stopped };
+        const sum = report.eigenvalues.reduce((a, b) => a + b, 0);
+        return {
+          report: { n: report.n_rows, sum, source: report.source, estimator: report.alpha_fit.estimator },
+          trace, progressed, workersUsed, rules, verdict, list, badOptions, stopped,
+        };
       });
       assert.equal(out.workersUsed, 2, 'the core plan splits 20000 × 256 over 2 workers');
       assert.equal(out.report.n, 20000);
