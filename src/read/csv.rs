@@ -197,13 +197,12 @@ impl<S: Source> CsvRows<S> {
         let delimiter = detect_delimiter(&sample);
         let decimal_comma = delimiter != Delimiter::Comma && has_decimal_commas(&sample, delimiter);
 
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter.byte())
-            .trim(csv::Trim::All)
-            .buffer_capacity(READ_BUFFER)
-            .from_reader(SourceReader { source, offset: start, limit: start + MAX_RECORD, failed: None });
+        let reader = builder(delimiter).buffer_capacity(READ_BUFFER).from_reader(SourceReader {
+            source,
+            offset: start,
+            limit: start + MAX_RECORD,
+            failed: None,
+        });
         let mut r = CsvRows {
             reader,
             record: csv::ByteRecord::new(),
@@ -439,14 +438,18 @@ fn shown_cell(cell: &[u8]) -> String {
     }
 }
 
+/// How every record is parsed, for the sample and for the stream alike: no header row (the
+/// reader decides that itself), ragged rows allowed (the rows report their own width), cells
+/// trimmed.
+fn builder(delimiter: Delimiter) -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.has_headers(false).flexible(true).delimiter(delimiter.byte()).trim(csv::Trim::All);
+    b
+}
+
 /// Cells per sampled record for one delimiter (whitespace runs as one separator).
 fn widths(sample: &[u8], delimiter: Delimiter) -> Vec<usize> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter.byte())
-        .trim(csv::Trim::All)
-        .from_reader(sample);
+    let mut reader = builder(delimiter).from_reader(sample);
     let ws = delimiter == Delimiter::Whitespace;
     reader
         .byte_records()
@@ -476,12 +479,7 @@ fn detect_delimiter(sample: &[u8]) -> Delimiter {
 
 /// True when some sampled cell reads as a number only with ',' as the decimal point.
 fn has_decimal_commas(sample: &[u8], delimiter: Delimiter) -> bool {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter.byte())
-        .trim(csv::Trim::All)
-        .from_reader(sample);
+    let mut reader = builder(delimiter).from_reader(sample);
     reader.byte_records().take(SAMPLE_ROWS + 1).map_while(std::result::Result::ok).any(|r| {
         r.iter().any(|c| {
             c.contains(&b',') && classify(c, false) == Cell::Text && matches!(classify(c, true), Cell::Number(_))
