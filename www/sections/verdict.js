@@ -68,6 +68,7 @@ export function mountVerdict(page) {
       return tr;
     }));
     $('verdict-table').dataset.rows = String(list.length);
+    $('verdict-table').dataset.d = String(d); // the d these rows are for (tests wait on it)
   };
 
   const fill = async () => {
