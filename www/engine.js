@@ -201,7 +201,9 @@ async function analyze(job, message, onProgress) {
       onProgress?.({ done: sum('done'), total, rows: sum('rows') });
     })));
   // The shares carry the rounding noise of the stored type: the merge needs its dtype.
-  const merge = { fit: options?.fit, standardize: options?.standardize, remove_top: options?.remove_top, dtype: info.dtype };
+  const merge = {
+    fit: options?.fit, standardize: options?.standardize, remove_top: options?.remove_top, dtype: info.dtype,
+  };
   const report = await task(job, { type: 'merge', parts, options: merge }, null, parts.map((p) => p.buffer));
   return { ...report, source: info };
 }

@@ -69,7 +69,8 @@ const handlers = {
     const info = f.info();
     return { info, shares: rowShares(file.name, info, rows ?? null, readers) };
   }),
-  analyze: ({ id, file, key, read, options }) => withFile(file, key, read, (f) => reporting(id, (p) => f.analyze(options, p))),
+  analyze: ({ id, file, key, read, options }) => withFile(file, key, read, (f) =>
+    reporting(id, (p) => f.analyze(options, p))),
   // A share of a parallel analysis: the moments of rows [from, to), handed back flat.
   part({ id, file, key, read, options, from, to }) {
     const flat = withFile(file, key, read, (f) =>
@@ -95,7 +96,8 @@ const handlers = {
     withFile(fileB, keyB, read, (b) => reporting(id, (p) => a.cvpca(b, options, p)))),
   // The repeat (an OpenedFile) is handed to Rust, which frees it.
   sweep: ({ file, key, read, param, repeat, repeatKey, options }) => withFile(file, key, read, (f) =>
-    f.sweep(options, param ?? undefined, repeat ? new OpenedFile(repeat, repeatKey ?? undefined, read ?? undefined) : undefined)),
+    f.sweep(options, param ?? undefined,
+      repeat ? new OpenedFile(repeat, repeatKey ?? undefined, read ?? undefined) : undefined)),
   synthSweep: ({ kind, alpha, rows, cols, seed, options }) => synthSweep({ kind, alpha, rows, cols, seed }, options),
   // options: { top, k, seed } (k random rotations for the basis-privilege test; 0: none).
   alignment: ({ id, file, key, read, options }) => withFile(file, key, read, (f) =>
