@@ -31,8 +31,7 @@
 //!
 //! Modules depend downwards only: `error`, `limits` and `rng` at the bottom, then `linalg`,
 //! `stats` and `read`, then `matrix` (rows in memory, read through `read`), the analyses, and the
-//! bindings on top. (One edge still points up: `read::read_vector` collects its values with
-//! `matrix::Matrix::read_all`.)
+//! bindings on top.
 
 pub mod alignment;
 pub mod analysis;

@@ -10,7 +10,7 @@
 //! This module sits above the readers (it reads [`RowBlocks`] and writes `.npy`); the readers
 //! must not use it back.
 
-use crate::error::{DataError, Result};
+use crate::error::Result;
 use crate::read::RowBlocks;
 
 pub use crate::limits::DEFAULT_MEMORY_LIMIT;
@@ -42,28 +42,7 @@ impl Matrix {
     /// `max_values` (checked against the format's row count, and again as rows arrive).
     pub fn read_all(rows: &mut dyn RowBlocks, max_values: u64) -> Result<Matrix> {
         let cols = rows.cols();
-        let too_large = |values: u64| DataError::TooLargeForMemory { values, limit: max_values };
-        if let Some(n) = rows.rows_hint() {
-            let values = n.saturating_mul(cols as u64);
-            if values > max_values {
-                return Err(too_large(values).into());
-            }
-        }
-        let mut data = Vec::new();
-        let mut block = Vec::new();
-        let mut n_rows = 0usize;
-        loop {
-            let n = rows.next_block(&mut block)?;
-            if n == 0 {
-                break;
-            }
-            n_rows += n;
-            let values = (n_rows as u64).saturating_mul(cols as u64);
-            if values > max_values {
-                return Err(too_large(values).into());
-            }
-            data.extend_from_slice(&block[..n * cols]);
-        }
+        let (n_rows, data) = crate::read::read_all_rows(rows, max_values)?;
         Ok(Matrix { rows: n_rows, cols, data })
     }
 }

@@ -1,8 +1,9 @@
 // Settings (never data) in the URL hash, so a link reproduces a view for anyone with the same file:
-// #estimator=ols&lo=5&hi=200&preset=custom&d=1&seed=3&drop_nonfinite=1&rows=100:300
+// #estimator=ols&lo=5&hi=200&preset=custom&d=1&seed=3&drop_nonfinite=1&rows=100:300&header=no&transpose=1
 
 /** The settings the hash may carry, in the order they are written. */
-export const SETTINGS = ['estimator', 'preset', 'lo', 'hi', 'd', 'seed', 'drop_nonfinite', 'rows'];
+export const SETTINGS = ['estimator', 'preset', 'lo', 'hi', 'd', 'seed', 'drop_nonfinite', 'rows',
+  'header', 'index_col', 'transpose', 'skip_positions', 'standardize', 'remove_top'];
 
 /** The hash as an object of strings (only known keys; empty values dropped). */
 export function readHash(hash = location.hash) {

@@ -18,12 +18,32 @@ function rowsSetting() {
   return from === '' && to === '' ? null : `${from}:${to}`;
 }
 
+/** The drop zone's controls for how the file is read, as the element's attributes and the hash's keys. */
+const READ_CONTROLS = [
+  { id: 'read-header', attr: 'header', hash: 'header', off: 'auto' },
+  { id: 'read-index-col', attr: 'index-col', hash: 'index_col', off: '' },
+  { id: 'read-transpose', attr: 'transpose', hash: 'transpose', flag: true },
+  { id: 'read-skip', attr: 'skip-positions', hash: 'skip_positions', off: '' },
+  { id: 'pre-standardize', attr: 'standardize', hash: 'standardize', flag: true },
+  { id: 'pre-remove-top', attr: 'remove-top', hash: 'remove_top', off: '' },
+];
+const ON = /^(1|true|yes)$/i;
+
+/** A control's setting: true/false for a checkbox, else its text ('' or the default: not set). */
+const controlValue = (c) => (c.flag ? $(c.id).checked : $(c.id).value.trim());
+const isSet = (c, v) => (c.flag ? v : v !== '' && v !== c.off);
+
 /** Reading options from the drop zone's controls onto the element (it re-reads the file). */
 function applyReadOptions() {
   const rows = rowsSetting();
   if (rows) spectrum.setAttribute('rows', rows);
   else spectrum.removeAttribute('rows');
   spectrum.toggleAttribute('drop-nonfinite', $('drop-nonfinite').checked);
+  for (const c of READ_CONTROLS) {
+    const v = controlValue(c);
+    if (!isSet(c, v)) spectrum.removeAttribute(c.attr);
+    else spectrum.setAttribute(c.attr, c.flag ? '' : v);
+  }
 }
 
 let opening = 0;
@@ -66,7 +86,14 @@ function applyHash() {
   if (s.drop_nonfinite !== undefined) $('drop-nonfinite').checked = /^(1|true|yes)$/i.test(s.drop_nonfinite);
   const rows = /^(\d*):(\d*)$/.exec(s.rows ?? '');
   if (rows) [$('row-from').value, $('row-to').value] = [rows[1], rows[2]];
-  if (s.drop_nonfinite !== undefined || rows) applyReadOptions();
+  let reading = false;
+  for (const c of READ_CONTROLS) {
+    if (s[c.hash] === undefined) continue;
+    reading = true;
+    if (c.flag) $(c.id).checked = ON.test(s[c.hash]);
+    else $(c.id).value = s[c.hash];
+  }
+  if (s.drop_nonfinite !== undefined || rows || reading) applyReadOptions();
   for (const id of ['d', 'seed']) {
     if (s[id] !== undefined && $(id).value !== s[id]) {
       $(id).value = s[id];
@@ -83,9 +110,14 @@ async function saveHash() {
   } catch {
     return; // a setting the element refuses (it says why) is not written into the link
   }
+  const reading = Object.fromEntries(READ_CONTROLS.map((c) => {
+    const v = controlValue(c);
+    return [c.hash, !isSet(c, v) ? null : c.flag ? 1 : v];
+  }));
   writeHash({
     estimator: fit.estimator, preset: fit.preset, lo: fit.lo, hi: fit.hi,
     drop_nonfinite: $('drop-nonfinite').checked ? 1 : null, rows: rowsSetting(), d: $('d').value, seed: $('seed').value,
+    ...reading,
   });
 }
 
@@ -107,9 +139,12 @@ function wire() {
   });
   // Rows and NaN handling apply as soon as they change (a number field commits on Enter, Tab,
   // blur or its arrows), not only when a file is chosen again.
-  for (const id of ['row-from', 'row-to', 'drop-nonfinite']) $(id).addEventListener('change', applyReadOptions);
+  for (const id of ['row-from', 'row-to', 'drop-nonfinite', ...READ_CONTROLS.map((c) => c.id)]) {
+    $(id).addEventListener('change', applyReadOptions);
+  }
   new MutationObserver(saveHash).observe(spectrum, {
-    attributes: true, attributeFilter: ['estimator', 'preset', 'lo', 'hi', 'rows', 'drop-nonfinite'],
+    attributes: true,
+    attributeFilter: ['estimator', 'preset', 'lo', 'hi', 'rows', 'drop-nonfinite', ...READ_CONTROLS.map((c) => c.attr)],
   });
   for (const id of ['d', 'seed']) $(id).addEventListener('change', saveHash);
   addEventListener('hashchange', applyHash);

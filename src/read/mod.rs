@@ -320,23 +320,54 @@ pub(crate) fn choose(infos: &[ArrayInfo], key: Option<&str>) -> Result<(usize, O
     }
 }
 
-/// Reads every row of `inner` (up to [`DEFAULT_MEMORY_LIMIT`](crate::matrix::DEFAULT_MEMORY_LIMIT)
+/// Every row of `rows`, row-major: `(rows read, values)`. More than `max_values` values is
+/// [`DataError::TooLargeForMemory`], found from the row count before reading when the reader
+/// knows it. (`Matrix::read_all` wraps this; the readers use it without depending on `Matrix`.)
+pub fn read_all_rows(rows: &mut dyn RowBlocks, max_values: u64) -> Result<(usize, Vec<f64>)> {
+    let cols = rows.cols();
+    let too_large = |values: u64| DataError::TooLargeForMemory { values, limit: max_values };
+    if let Some(n) = rows.rows_hint() {
+        let values = n.saturating_mul(cols as u64);
+        if values > max_values {
+            return Err(too_large(values).into());
+        }
+    }
+    let mut data = Vec::new();
+    let mut block = Vec::new();
+    let mut n_rows = 0usize;
+    loop {
+        let n = rows.next_block(&mut block)?;
+        if n == 0 {
+            break;
+        }
+        n_rows += n;
+        let values = (n_rows as u64).saturating_mul(cols as u64);
+        if values > max_values {
+            return Err(too_large(values).into());
+        }
+        data.extend_from_slice(&block[..n * cols]);
+    }
+    Ok((n_rows, data))
+}
+
+/// Reads every row of `inner` (up to [`DEFAULT_MEMORY_LIMIT`](crate::limits::DEFAULT_MEMORY_LIMIT)
 /// values) and serves its transpose, restricted to the row range `rows` of the transpose.
 pub fn transpose_in_memory(mut inner: Box<dyn RowBlocks + '_>, rows: Option<Range<u64>>) -> Result<OwnedRows> {
-    let limit = crate::matrix::DEFAULT_MEMORY_LIMIT;
-    let m = crate::matrix::Matrix::read_all(inner.as_mut(), limit).map_err(|e| match e {
+    let limit = crate::limits::DEFAULT_MEMORY_LIMIT;
+    let cols = inner.cols();
+    let (n_rows, data) = read_all_rows(inner.as_mut(), limit).map_err(|e| match e {
         Error::Data(DataError::TooLargeForMemory { values, limit }) => {
             DataError::TransposeTooLarge { values, limit }.into()
         }
         other => other,
     })?;
-    let mut t = vec![0.0; m.data.len()];
-    for i in 0..m.rows {
-        for j in 0..m.cols {
-            t[j * m.rows + i] = m.data[i * m.cols + j];
+    let mut t = vec![0.0; data.len()];
+    for i in 0..n_rows {
+        for j in 0..cols {
+            t[j * n_rows + i] = data[i * cols + j];
         }
     }
-    Ok(OwnedRows::new(t, m.rows, rows))
+    Ok(OwnedRows::new(t, n_rows, rows))
 }
 
 /// A vector read whole (a sweep parameter): a `.npy` of shape [N], [N, 1] or [1, N], or a
@@ -368,7 +399,7 @@ pub fn read_vector<S: Source>(mut source: S, name: &str, max_len: u64) -> Result
         }
         .into());
     }
-    Ok(crate::matrix::Matrix::read_all(rows.as_mut(), max_len)?.data)
+    Ok(read_all_rows(rows.as_mut(), max_len)?.1)
 }
 
 /// Every array in a file, with name, shape and dtype, for choosing one before analysis:

@@ -7,7 +7,7 @@
 //!   its columns as rows. For a 2-D `.npy`, `.safetensors` or stored `.npz` member this is free
 //!   (a C-order [D, N] array is a Fortran-order [N, D] one, read in place); a text table or a
 //!   compressed member is held in memory to transpose it, up to
-//!   [`DEFAULT_MEMORY_LIMIT`](crate::matrix::DEFAULT_MEMORY_LIMIT) values.
+//!   [`DEFAULT_MEMORY_LIMIT`](crate::limits::DEFAULT_MEMORY_LIMIT) values.
 //! - `skip_positions` k: for a 3-D [S, T, H] tensor, drop positions t < k of every sequence
 //!   (a BOS token, say): the matrix is then [S·(T − k), H], row s·(T − k) + (t − k).
 

@@ -7,7 +7,12 @@
 // drop-nonfinite (boolean), label (title; default the file name), controls="none" (hide the fit
 // controls and exports), bootstrap="B" (show the bootstrap of α over rows with B resamples),
 // theme="light|dark|auto".
-// Changing src/key/rows/drop-nonfinite (or el.file) re-reads the file; estimator/preset/lo/hi only
+// How the file is read where eigenlens would otherwise guess or read as stored (the core's
+// ReadOptions): header="auto|yes|no" and index-col="auto|none|N" (text tables), transpose
+// (units × samples files), skip-positions="k" (drop the first k positions of each sequence of an
+// [S, T, H] tensor). The spectrum of: standardize (z-scored units: the correlation matrix),
+// remove-top="k" (drop the top k components, as Stringer et al. remove spontaneous PCs).
+// Changing src/key/rows/drop-nonfinite, a reading attribute (or el.file) re-reads the file; estimator/preset/lo/hi only
 // refit, and a fit changed while the file is still being read applies when the read ends (the
 // read is never thrown away). A bootstrap running when the fit changes is restarted for the new
 // fit; a finished one stays shown, marked as belonging to the fit it was run for.
@@ -32,6 +37,9 @@ export function parseRows(text) {
   return [m[1] === '' ? 0 : Number(m[1]), m[2] === '' ? Number.MAX_SAFE_INTEGER : Number(m[2])];
 }
 
+/** The attributes that say how the file is read and what its spectrum is of (a change re-reads). */
+const READING = ['header', 'index-col', 'transpose', 'skip-positions', 'standardize', 'remove-top'];
+
 /** A whole rank ≥ 1 from text, or null. */
 const rank = (text) => (/^\s*\d+\s*$/.test(text ?? '') && Number(text) >= 1 ? Number(text) : null);
 
@@ -40,7 +48,7 @@ let uid = 0;
 export class EigenlensSpectrum extends EigenlensElement {
   static tag = 'eigenlens-spectrum';
   static observedAttributes = [...EigenlensElement.baseAttributes, 'src', 'key', 'rows', 'drop-nonfinite', 'estimator',
-    'preset', 'lo', 'hi', 'label', 'controls', 'bootstrap'];
+    'preset', 'lo', 'hi', 'label', 'controls', 'bootstrap', ...READING];
 
   #report = null; // the report on screen, its alpha_fit for #reportFit
   #reportFit = ''; // the fit request (JSON) behind #report.alpha_fit
@@ -59,8 +67,30 @@ export class EigenlensSpectrum extends EigenlensElement {
     const current = r && this.#boot.fit === this.#reportFit && r.lo !== null && r.hi !== null;
     return current ? { lo: r.lo, hi: r.hi, level: r.level } : null;
   }
-  /** The file whose rows are on screen, with its key: {file, key} or null. */
-  get data() { return this.#data && { file: this.#data, key: this.getAttribute('key') || null }; }
+  /** The file whose rows are on screen, with its key and how it is read: {file, key, read} or null. */
+  get data() { return this.#data && { file: this.#data, key: this.getAttribute('key') || null, read: this.readOptions() }; }
+
+  /**
+   * How to read the file, from the attributes, as the core's ReadOptions; the core checks the
+   * values and names a bad one ("option 'skip_positions': …").
+   */
+  readOptions() {
+    const read = {};
+    const header = this.getAttribute('header')?.trim();
+    if (header) read.header = header.toLowerCase();
+    const index = this.getAttribute('index-col')?.trim();
+    if (index) read.index_col = /^\d+$/.test(index) ? Number(index) : index.toLowerCase();
+    if (this.hasAttribute('transpose')) read.transpose = true;
+    const skip = this.getAttribute('skip-positions')?.trim();
+    if (skip) read.skip_positions = /^\d+$/.test(skip) ? Number(skip) : skip;
+    return read;
+  }
+
+  /** What the spectrum is of: {standardize, remove_top} (the core's Preprocess). */
+  preprocess() {
+    const top = this.getAttribute('remove-top')?.trim();
+    return { standardize: this.hasAttribute('standardize'), remove_top: !top ? 0 : /^\d+$/.test(top) ? Number(top) : top };
+  }
 
   build(body) {
     const id = `eigenlens-spectrum-${++uid}`;
@@ -163,9 +193,11 @@ export class EigenlensSpectrum extends EigenlensElement {
   /** The embed markup for the current settings (relative paths only). */
   async embedMarkup() {
     const fit = await this.fit();
+    const reading = Object.fromEntries(READING.map((name) => [name,
+      ['transpose', 'standardize'].includes(name) ? this.hasAttribute(name) : this.getAttribute(name)]));
     return this.embedCode({
       key: this.getAttribute('key'), rows: this.getAttribute('rows'), 'drop-nonfinite': this.hasAttribute('drop-nonfinite'),
-      estimator: fit.estimator, lo: fit.lo, hi: fit.hi, label: this.getAttribute('label'),
+      ...reading, estimator: fit.estimator, lo: fit.lo, hi: fit.hi, label: this.getAttribute('label'),
     });
   }
 
@@ -202,15 +234,16 @@ export class EigenlensSpectrum extends EigenlensElement {
     }
   }
 
-  /** What identifies the data to read: the file or URL, key, rows and NaN handling. */
+  /** What identifies the data to read: the file or URL, key, rows, NaN handling, how it is read. */
   #sourceSpec() {
     const rows = parseRows(this.getAttribute('rows'));
     const key = this.getAttribute('key') || undefined;
     const dropNonfinite = this.hasAttribute('drop-nonfinite');
+    const [read, pre] = [this.readOptions(), this.preprocess()];
     const file = this.file;
     const where = file ? `file:${file.name}:${file.size}:${file.lastModified}` : `url:${this.srcUrl()}`;
-    const id = JSON.stringify([where, key, rows, dropNonfinite]);
-    return { id, file, key, rows, dropNonfinite, name: this.dataName() };
+    const id = JSON.stringify([where, key, rows, dropNonfinite, read, pre]);
+    return { id, file, key, rows, dropNonfinite, read, pre, name: this.dataName() };
   }
 
   /** Reads and analyses the data with `fit`, with progress and Cancel in the status line. */
@@ -228,10 +261,10 @@ export class EigenlensSpectrum extends EigenlensElement {
         const speed = rows ? ` · ${Math.round(rows / seconds).toLocaleString('en')} rows/s` : '';
         this.showStatus(`Analysing ${name}: ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB${speed}`, total ? done / total : 0);
       };
-      const options = { fit, drop_nonfinite: source.dropNonfinite, rows: source.rows };
+      const options = { fit, drop_nonfinite: source.dropNonfinite, rows: source.rows, ...source.pre };
       let report;
       try {
-        report = await run({ type: 'analyze', file, key: source.key, options }, onProgress, { signal });
+        report = await run({ type: 'analyze', file, key: source.key, read: source.read, options }, onProgress, { signal });
       } catch (e) {
         if (e.message === 'cancelled') throw e;
         throw new Error(`Could not analyse ${name}: ${e.message}`, { cause: e });
@@ -349,7 +382,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     this.#showBootstrap();
     try {
       const options = { b, seed: BOOT_SEED, fit, level: BOOT_LEVEL };
-      boot.result = await run({ type: 'bootstrap', file: this.#data, key: this.getAttribute('key') || undefined, options },
+      boot.result = await run({ type: 'bootstrap', file: this.#data, key: this.getAttribute('key') || undefined, read: this.readOptions(), options },
         ({ done, total }) => {
           if (this.#boot !== boot) return;
           boot.message = `${lead}resampling ${done} of ${total}…`;
@@ -378,7 +411,9 @@ export class EigenlensSpectrum extends EigenlensElement {
     const running = !!boot?.running;
     p.bootCancel.hidden = !running;
     const rows = this.getAttribute('rows');
-    p.bootGo.disabled = !this.#data || !!rows;
+    const pre = this.preprocess();
+    const preprocessed = pre.standardize || pre.remove_top !== 0;
+    p.bootGo.disabled = !this.#data || !!rows || preprocessed;
     p.bootGo.textContent = running ? 'Restart the bootstrap' : 'Bootstrap α over rows';
     const out = p.bootResult;
     delete out.dataset.lo;
@@ -386,6 +421,11 @@ export class EigenlensSpectrum extends EigenlensElement {
     out.title = '';
     if (!this.#data) { out.textContent = this.#report ? 'The bootstrap resamples the rows of a file; this view has none.' : ''; return; }
     if (rows) { out.textContent = 'The bootstrap resamples every row of the file: clear the row range to run it.'; return; }
+    if (preprocessed) {
+      out.textContent = 'The bootstrap resamples the covariance spectrum as read, without z-scoring or removed components: ' +
+        'its interval would not be of the α shown. Clear those to run it.';
+      return;
+    }
     if (!boot) { out.textContent = ''; return; }
     const r = boot.result;
     if (!r) { out.textContent = boot.message; return; }
