@@ -14,7 +14,7 @@ const REP2 = data('digits_mlp/dropout_h2_test_mcdrop_rep2.f32.npy');
 const FIT = { estimator: 'stringer', lo: 11, hi: 500 };
 
 const wasm = await loadWasm();
-const open = (path, key) => new wasm.OpenedFile(diskFile(path), key);
+const open = (path, key, read) => new wasm.OpenedFile(diskFile(path), key, read);
 
 /** Asserts that `call()` throws an error whose message matches every pattern. */
 function refuses(what, call, ...patterns) {
@@ -31,7 +31,15 @@ function refuses(what, call, ...patterns) {
 test('every entry point names the malformed option', () => {
   const f = open(LAYER);
   const b = open(REP2);
+  const report = analyzePath(wasm, LAYER, { fit: FIT });
   const cases = [
+    ['OpenedFile: read.header', () => open(LAYER, undefined, { header: 'maybe' }), /read options/, /'header'/, /maybe/],
+    ['OpenedFile: read.skip_positions', () => open(LAYER, undefined, { skip_positions: -1 }), /'skip_positions'/],
+    ['OpenedFile: read unknown', () => open(LAYER, undefined, { transpos: true }), /unknown option 'transpos'/],
+    ['analyze: standardize', () => f.analyze({ standardize: 'yes' }), /'standardize'/],
+    ['analyze: remove_top ≥ D', () => f.analyze({ remove_top: 256 }), /remove_top = 256 would remove every eigenvalue/],
+    ['alignment: k', () => f.alignment({ k: 'twenty' }), /alignment options/, /'k'/],
+    ['bootstrap: block', () => f.bootstrap({ block: 'seq' }), /bootstrap options/, /'block'/],
     ['analyze: fit.lo', () => f.analyze({ fit: { ...FIT, lo: 'eleven' } }), /analysis options/, /'fit\.lo'/, /eleven/],
     ['analyze: estimator', () => f.analyze({ fit: { ...FIT, estimator: 'wls' } }), /'fit\.estimator'/, /wls/],
     ['analyze: fit incomplete', () => f.analyze({ fit: { lo: 11 } }), /'fit'/, /missing field `estimator`/],
@@ -46,9 +54,11 @@ test('every entry point names the malformed option', () => {
     ['bootstrap: b', () => f.bootstrap({ b: 'many' }), /bootstrap options/, /'b'/],
     ['bootstrap: level', () => f.bootstrap({ level: [0.9] }), /'level'/],
     ['cvpca: shuffles', () => f.cvpca(b, { shuffles: 1.5 }), /cvPCA options/, /'shuffles'/],
-    ['reportFromParts: fit', () => wasm.reportFromParts([], { ...FIT, hi: null }), /fit settings/, /'hi'/],
-    ['refit: estimator', () => wasm.refit(new Float64Array([3, 2, 1]), 10, 3, { ...FIT, estimator: 1 }), /'estimator'/],
-    ['refit: no fit', () => wasm.refit(new Float64Array([3, 2, 1]), 10, 3, undefined), /fit settings/],
+    ['reportFromParts: fit', () => wasm.reportFromParts([], { fit: { ...FIT, hi: null } }), /merge options/, /'fit\.hi'/],
+    ['reportFromParts: dtype', () => wasm.reportFromParts([], { dtype: 16 }), /merge options/, /'dtype'/],
+    ['refit: estimator', () => wasm.refit(report, { ...FIT, estimator: 1 }), /'estimator'/],
+    ['refit: no fit', () => wasm.refit(report, undefined), /fit settings/],
+    ['refit: not a report', () => wasm.refit({ eigenvalues: [3, 2, 1] }, FIT), /invalid report/],
     ['rowShares: info', () => wasm.rowShares('x.npy', { rows: 10 }, null, 2), /array info/, /missing field/],
     ['rowShares: rows', () => wasm.rowShares('x.npy', f.info(), 'all', 2), /row range/],
     ['verdict: d', () => wasm.verdict({ alpha: 2, d: 'medium' }), /verdict request/, /'d'/],
@@ -103,14 +113,18 @@ test('the split path (plan, parts, merge) equals one reader on the same file', (
   assert.deepEqual(wasm.rowShares('layer.csv', big, null, 4), [[0, 50000]]);
   // Parts by hand (uneven, as a plan over another pool might cut), merged by the core.
   const parts = [[0, 100], [100, 102], [102, 540]].map((rows) => f.part({ rows }, () => true));
-  const merged = wasm.reportFromParts(parts, FIT);
+  const merged = wasm.reportFromParts(parts, { fit: FIT, dtype: info.dtype });
   const whole = analyzePath(wasm, LAYER, { fit: FIT });
   assert.equal(merged.n_rows, 540);
   const worst = Math.max(...merged.eigenvalues.map((v, i) => Math.abs(v - whole.eigenvalues[i])));
   assert.ok(worst <= 1e-10 * whole.eigenvalues[0], `max |Δλ| ${worst}`);
   assert.ok(Math.abs(merged.alpha_fit.alpha - whole.alpha_fit.alpha) <= 1e-9);
-  refuses('no parts', () => wasm.reportFromParts([], FIT), /too few rows/);
-  refuses('a malformed part', () => wasm.reportFromParts([new Float64Array([0, 3, 1])], FIT), /malformed share of partial moments/);
+  refuses('no parts', () => wasm.reportFromParts([], { fit: FIT }), /too few rows/);
+  refuses('a malformed part', () => wasm.reportFromParts([new Float64Array([0, 3, 1])], { fit: FIT }),
+    /malformed share of partial moments/);
+  // The same shares read as bf16 would need their rounding noise: refused, not merged without it.
+  refuses('a share without its rounding noise', () => wasm.reportFromParts(parts, { fit: FIT, dtype: 'bf16' }),
+    /0 values after the moments of D = 256 for stored type bf16/);
   f.free();
 });
 
@@ -141,4 +155,28 @@ test('list, cvpca and the rules', () => {
   assert.equal(wasm.verdict({ alpha: 2.5, lo: 2.4, hi: 2.6, source: 'plain', d: 1 }).verdict, 'below_bound');
   assert.equal(wasm.verdict({ alpha: 2.5, lo: 2.4, hi: 2.6, source: 'cross_validated', d: 'high' }).verdict, 'above_bound');
   refuses('an unknown α source', () => wasm.verdict({ alpha: 2.5, lo: 2.4, hi: 2.6, source: 'bootstrap', d: 1 }), /source/);
+});
+
+test('refit redoes the whole report from the eigenvalues: the OLS report equals one analysed with OLS', () => {
+  const ols = { ...FIT, estimator: 'ols' };
+  const refitted = wasm.refit(analyzePath(wasm, LAYER, { fit: FIT }), ols);
+  const direct = analyzePath(wasm, LAYER, { fit: ols });
+  assert.deepEqual(refitted.alpha_fit, direct.alpha_fit);
+  assert.deepEqual(refitted.fit_diagnostics, direct.fit_diagnostics);
+  assert.deepEqual(refitted.warnings, direct.warnings);
+  assert.equal(refitted.alpha_fit.estimator, 'ols');
+});
+
+test('read options reach the reader: a units × samples file transposed is NumPy\'s X', () => {
+  const expected = JSON.parse(readFileSync(data('writers/expected.json'), 'utf8')).matrices.x.eigenvalues;
+  const f = open(data('writers/neurons_by_time.npy'), undefined, { transpose: true });
+  const info = f.info();
+  assert.deepEqual([info.rows, info.cols], [128, 16]);
+  const r = f.analyze({ fit: FIT });
+  const worst = Math.max(...expected.map((w, i) => Math.abs(r.eigenvalues[i] - w)));
+  assert.ok(worst <= 1e-9 * expected[0], `max |Δλ| ${worst}`);
+  f.free();
+  const csv = open(data('writers/pandas_default.csv'), undefined, { index_col: 'none' });
+  assert.equal(csv.info().cols, 17);
+  csv.free();
 });
