@@ -87,6 +87,118 @@ test('f32 storage: no floor is drawn', async () => {
   assert.equal(await ctx.page.locator('#summary tr', { hasText: 'rounding floor' }).count(), 0);
 });
 
+// ---- the fit range ----
+
+/** What the Fit range section shows: curvature words, suggestion, button, and the figures'
+ *  marks with where the figure's own scales put the fit's numbers. */
+const fitRange = () => ctx.page.evaluate(() => {
+  const $ = (id) => document.getElementById(id);
+  const svg = $('fitrange-slope-plot').querySelector('svg');
+  const rule = svg.querySelector('g.alpha-fit line');
+  const rect = svg.querySelector('g.fit-range rect');
+  const button = $('fitrange-apply');
+  return {
+    range: $('fit-range').dataset.range,
+    curvature: $('fitrange-curvature').textContent,
+    suggested: $('fitrange-suggested').textContent,
+    button: button.hidden ? null : { text: button.textContent, disabled: button.disabled },
+    slopes: [...svg.querySelectorAll('g.local-slope circle title')].map((t) => t.textContent),
+    rule: rule && [rule.getAttribute('x1'), rule.getAttribute('x2'), rule.getAttribute('y1')].map(Number),
+    rect: rect && [Number(rect.getAttribute('x')), Number(rect.getAttribute('x')) + Number(rect.getAttribute('width'))],
+    suggestedEdges: [...svg.querySelectorAll('g.suggested-range line')].map((l) => Number(l.getAttribute('x1'))),
+    cells: [...$('fitrange-grid-plot').querySelectorAll('g.alpha-cell rect title')].map((t) => t.textContent),
+    gridFit: $('fitrange-grid-plot').querySelectorAll('g.grid-fit circle, g.grid-fit path').length,
+    gridSuggested: $('fitrange-grid-plot').querySelectorAll('g.grid-suggested path').length,
+  };
+});
+
+/** Where the local-slope figure's scales put ranks `ns` (x) and values `vs` (y), in pixels. */
+const slopePixels = (ns, vs) => ctx.page.evaluate(([a, b]) => {
+  const svg = document.getElementById('fitrange-slope-plot').querySelector('svg');
+  return { x: a.map((n) => svg.scale('x').apply(n)), y: b.map((v) => svg.scale('y').apply(v)) };
+}, [ns, vs]);
+
+const near = (a, b, what) => assert.ok(Math.abs(a - b) <= 0.5, `${what}: drawn at ${a} px, expected ${b} px`);
+
+test('fit range: local slopes and α over the grid of ranges as the core computes them, the fit range shaded with α, the curvature test in words', async () => {
+  // The demo layer from test 2 is on screen: default fit n = 11…128.
+  const cli = cliJson('analyze', LAYER);
+  const d = cli.fit_diagnostics;
+  const fit = cli.alpha_fit;
+  await ctx.page.waitForSelector('#fit-range[data-range="11-128"]');
+  const f = await fitRange();
+  // Every local slope the core reports, one point each, with its value.
+  assert.deepEqual(f.slopes, d.local_slope.map((p) => `n = ${p.n}: local slope ${p.slope.toFixed(3)}`));
+  // Every cell of the grid, with the core's α.
+  assert.deepEqual(f.cells, d.alpha_grid.map((c) => `n = ${c.lo}…${c.hi}: α = ${c.alpha.toFixed(3)}`));
+  assert.ok(f.cells.length > 50, `${f.cells.length} cells`);
+  assert.equal(f.gridFit, 1);
+  // The fit range is shaded over rank_lo…rank_hi and α drawn across it at its value.
+  const px = await slopePixels([fit.rank_lo, fit.rank_hi, d.suggested.lo, d.suggested.hi], [fit.alpha]);
+  near(f.rect[0], px.x[0], 'fit range start');
+  near(f.rect[1], px.x[1], 'fit range end');
+  near(f.rule[0], px.x[0], 'α line start');
+  near(f.rule[1], px.x[1], 'α line end');
+  near(f.rule[2], px.y[0], 'α line height');
+  near(f.suggestedEdges[0], px.x[2], 'suggested start');
+  near(f.suggestedEdges[1], px.x[3], 'suggested end');
+  // Not flagged here: the numbers the test used, from the core.
+  const c = d.curvature;
+  assert.equal(c.flagged, false);
+  assert.ok(f.curvature.startsWith(`No bend flagged over n = 11…128: the best power law broken at n ≈ ${c.breaks.join(', ')} ` +
+    `(slopes ${c.slopes.map((a) => a.toFixed(2)).join(' → ')}) leaves ${Math.round(c.rss_ratio * 100)} % of one power law's residual`),
+  f.curvature);
+  assert.match(f.curvature, /does not show that the code is a power law/);
+  // The suggestion and its button, from the core.
+  assert.equal(f.button.text, `Fit over n = ${d.suggested.lo}…${d.suggested.hi}`);
+  assert.equal(f.button.disabled, false);
+  assert.ok(f.suggested.includes(`α over it = ${d.suggested.alpha.toFixed(3)}`), f.suggested);
+  assert.equal(f.gridSuggested, 1);
+});
+
+test('fit range: the button fits over the suggested range; the refit comes back with the diagnostics redone, as the CLI gives them', async () => {
+  const { page } = ctx;
+  const { lo, hi } = cliJson('analyze', LAYER).fit_diagnostics.suggested;
+  await page.click('#fitrange-apply');
+  assert.equal(await page.locator('#spectrum').getAttribute('lo'), String(lo));
+  assert.equal(await page.locator('#spectrum').getAttribute('hi'), String(hi));
+  await page.waitForSelector(`#fit-range[data-range="${lo}-${hi}"]`, { timeout: 30_000 });
+  await settledMain(page);
+  const cli = cliJson('analyze', LAYER, '--lo', String(lo), '--hi', String(hi));
+  assert.equal(await text(inSpectrum('[part~="alpha"]')), cli.alpha_fit.alpha.toFixed(4));
+  assert.equal(await page.inputValue(inSpectrum('input[name="lo"]')), String(lo));
+  const f = await fitRange();
+  // n = 15…38 spans under two octaves: the core does not test it, and the page says why.
+  const c = cli.fit_diagnostics.curvature;
+  assert.equal(c.tested, false);
+  assert.equal(f.curvature, `Curvature not tested: ${c.reason}.`);
+  assert.equal(f.button.disabled, true, 'the suggested range is the fit shown');
+  assert.match(f.suggested, /\(the fit shown\)/);
+  const px = await slopePixels([lo, hi], [cli.alpha_fit.alpha]);
+  near(f.rule[0], px.x[0], 'α line start');
+  near(f.rule[1], px.x[1], 'α line end');
+  near(f.rule[2], px.y[0], 'α line height');
+  await page.locator(inSpectrum('select[name="preset"]')).selectOption('stringer');
+  await page.waitForSelector('#fit-range[data-range="11-128"]', { timeout: 30_000 });
+  await settledMain(page);
+});
+
+test('fit range: bf16 storage flattens the tail; the page shows the core\'s flag and why there is no suggestion', async () => {
+  const cli = cliJson('analyze', BF16);
+  const d = cli.fit_diagnostics;
+  assert.equal(d.curvature.flagged, true);
+  assert.equal(d.suggested, null);
+  await loadMain(BF16);
+  await ctx.page.waitForSelector('#fit-range[data-range="11-100"]');
+  const f = await fitRange();
+  assert.equal(f.curvature, cli.warnings.find((w) => w.startsWith('Not one power law over n = 11…100')));
+  assert.equal(f.suggested, `No suggested range: ${d.suggested_reason}.`);
+  assert.equal(f.button, null);
+  assert.equal(f.gridSuggested, 0);
+  assert.equal(f.slopes.length, d.local_slope.length);
+  await loadMain(LAYER);
+});
+
 // ---- the bootstrap ----
 
 /** Waits until the element's bootstrap readout holds an interval for the fit shown. */
