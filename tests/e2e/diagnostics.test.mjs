@@ -285,3 +285,7 @@ test('bootstrap: an [S, T, H] tensor resamples whole sequences by default, and s
   assert.deepEqual(gist(shown.warnings), gist(cli.bootstrap.warnings));
   await ctx.page.locator('#spectrum').evaluate((e) => { e.removeAttribute('lo'); e.removeAttribute('hi'); });
 });
+
+test('no console errors', () => {
+  assert.deepEqual(ctx.consoleErrors, []);
+});
