@@ -57,7 +57,7 @@ test('the bootstrap has a Cancel that stops it at once; the page stays usable (i
     .textContent === 'Bootstrap cancelled.', null, { timeout: 5_000 });
   assert.ok(Date.now() - started < 5_000);
   assert.equal(await page.locator('#spectrum button.boot-cancel').isHidden(), true);
-  assert.equal(await page.locator('#spectrum button.boot-go').textContent(), 'Bootstrap α over rows');
+  assert.equal(await page.locator('#spectrum button.boot-go').textContent(), 'Bootstrap α');
   // The worker that ran it is gone; a refit still answers.
   await page.locator('#spectrum select[name="estimator"]').selectOption('ols');
   await page.waitForFunction(() => /\(ols,/.test(document.querySelector('#spectrum').shadowRoot.querySelector('[part~="detail"]').textContent));

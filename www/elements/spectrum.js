@@ -5,7 +5,8 @@
 // .npz/.safetensors), estimator, preset (a named fit range: the core's presets), lo, hi (the fit
 // range in ranks; they override the preset), rows ("from:to", 0-based, to exclusive),
 // drop-nonfinite (boolean), label (title; default the file name), controls="none" (hide the fit
-// controls and exports), bootstrap="B" (show the bootstrap of α over rows with B resamples),
+// controls and exports), bootstrap="B" (show the bootstrap of α with B resamples, in blocks of
+// rows: whole sequences of an [S, T, H] tensor by default, or the rows per block typed in),
 // theme="light|dark|auto".
 // How the file is read where eigenlens would otherwise guess or read as stored (the core's
 // ReadOptions): header="auto|yes|no" and index-col="auto|none|N" (text tables), transpose
@@ -61,11 +62,12 @@ export class EigenlensSpectrum extends EigenlensElement {
 
   get report() { return this.#report; }
   get alpha() { return this.#report?.alpha_fit.valid ? this.#report.alpha_fit.alpha : null; }
-  /** The bootstrap interval on α for the fit shown, {lo, hi, level}, or null. */
+  /** The bootstrap interval on α for the fit shown (the core's alpha_interval: α̂ ± z·se),
+   *  {lo, hi, level, method, block}, or null. */
   get interval() {
-    const r = this.#boot?.result;
-    const current = r && this.#boot.fit === this.#reportFit && r.lo !== null && r.hi !== null;
-    return current ? { lo: r.lo, hi: r.hi, level: r.level } : null;
+    const i = this.#boot?.result?.alpha_interval;
+    const current = i && this.#boot.fit === this.#reportFit;
+    return current ? { lo: i.lo, hi: i.hi, level: i.level, method: i.method, block: i.block } : null;
   }
   /** The file whose rows are on screen, with its key and how it is read: {file, key, read} or null. */
   get data() { return this.#data && { file: this.#data, key: this.getAttribute('key') || null, read: this.readOptions() }; }
@@ -113,11 +115,15 @@ export class EigenlensSpectrum extends EigenlensElement {
     $.hint = el('p', { className: 'note', textContent: 'Drag across the spectrum to fit over those ranks.', attrs: { part: 'hint' } });
     $.bootB = el('input', { name: 'b', type: 'number', min: 2, max: BOOT_MAX, step: 1, value: 50, inputMode: 'numeric',
       attrs: { 'aria-label': 'bootstrap resamples B' } });
-    $.bootGo = el('button', { type: 'button', className: 'boot-go', textContent: 'Bootstrap α over rows' });
+    $.bootBlock = el('input', { name: 'block', type: 'number', min: 1, step: 1, inputMode: 'numeric', placeholder: 'default',
+      attrs: { 'aria-label': 'rows per resampled block (empty: whole sequences of a 3-D tensor, else single rows)' } });
+    $.bootGo = el('button', { type: 'button', className: 'boot-go', textContent: 'Bootstrap α' });
     $.bootCancel = el('button', { type: 'button', className: 'boot-cancel', textContent: 'Cancel the bootstrap', hidden: true });
     $.bootResult = el('span', { className: 'boot-result readout', attrs: { part: 'bootstrap-result', role: 'status' } });
+    $.bootWarnings = el('ul', { className: 'note boot-warnings', hidden: true, attrs: { part: 'bootstrap-warnings', style: 'flex-basis: 100%; margin: 0; padding-left: 1.2em' } });
     $.bootstrap = el('div', { className: 'controls bootstrap', hidden: true, attrs: { part: 'bootstrap', role: 'group', 'aria-label': 'Uncertainty of α' } },
-      el('label', {}, 'resamples B ', $.bootB), $.bootGo, $.bootCancel, $.bootResult);
+      el('label', {}, 'resamples B ', $.bootB), el('label', { title: 'rows per resampled block; empty: whole sequences of an [S, T, H] tensor, single rows otherwise' }, 'block ', $.bootBlock),
+      $.bootGo, $.bootCancel, $.bootResult, $.bootWarnings);
     $.embed = el('textarea', { className: 'embed-code', id: `${id}-embed`, rows: 3, readOnly: true, hidden: true,
       attrs: { part: 'embed-code', 'aria-label': 'embed code for this figure' } });
     $.toolbar = toolbar([
@@ -364,9 +370,18 @@ export class EigenlensSpectrum extends EigenlensElement {
     this.rendered({ report, alpha: this.alpha, interval: this.interval });
   }
 
-  // ---- the bootstrap of α over rows ----
+  // ---- the bootstrap of α over blocks of rows ----
 
-  /** Resamples the rows B times (the core's bootstrap) for an interval on α, drawn as a band. */
+  /** The rows per block typed in, or undefined (empty: the core's default). */
+  #bootBlock() {
+    const v = this.parts.bootBlock.value.trim();
+    if (v === '') return undefined;
+    const l = Math.max(1, Math.round(Number(v)) || 1);
+    this.parts.bootBlock.value = String(l);
+    return l;
+  }
+
+  /** Resamples blocks of rows B times (the core's bootstrap) for an interval on α, drawn as a band. */
   async #bootstrap({ restarted = false } = {}) {
     const p = this.parts;
     const fit = this.fitRequest(await rules());
@@ -381,8 +396,9 @@ export class EigenlensSpectrum extends EigenlensElement {
     boot.message = `${lead}resampling 0 of ${b}…`;
     this.#showBootstrap();
     try {
-      const options = { b, seed: BOOT_SEED, fit, level: BOOT_LEVEL };
-      boot.result = await run({ type: 'bootstrap', file: this.#data, key: this.getAttribute('key') || undefined, read: this.readOptions(), options },
+      const options = { b, seed: BOOT_SEED, fit, level: BOOT_LEVEL, block: this.#bootBlock() };
+      const key = this.getAttribute('key') || undefined;
+      boot.result = await run({ type: 'bootstrap', file: this.#data, key, read: this.readOptions(), options },
         ({ done, total }) => {
           if (this.#boot !== boot) return;
           boot.message = `${lead}resampling ${done} of ${total}…`;
@@ -414,11 +430,12 @@ export class EigenlensSpectrum extends EigenlensElement {
     const pre = this.preprocess();
     const preprocessed = pre.standardize || pre.remove_top !== 0;
     p.bootGo.disabled = !this.#data || !!rows || preprocessed;
-    p.bootGo.textContent = running ? 'Restart the bootstrap' : 'Bootstrap α over rows';
+    p.bootGo.textContent = running ? 'Restart the bootstrap' : 'Bootstrap α';
     const out = p.bootResult;
-    delete out.dataset.lo;
-    delete out.dataset.hi;
+    for (const k of ['alpha', 'lo', 'hi', 'block', 'method']) delete out.dataset[k];
     out.title = '';
+    p.bootWarnings.hidden = true;
+    p.bootWarnings.replaceChildren();
     if (!this.#data) { out.textContent = this.#report ? 'The bootstrap resamples the rows of a file; this view has none.' : ''; return; }
     if (rows) { out.textContent = 'The bootstrap resamples every row of the file: clear the row range to run it.'; return; }
     if (preprocessed) {
@@ -429,24 +446,31 @@ export class EigenlensSpectrum extends EigenlensElement {
     if (!boot) { out.textContent = ''; return; }
     const r = boot.result;
     if (!r) { out.textContent = boot.message; return; }
-    if (r.lo === null || r.hi === null) {
-      out.textContent = `no interval: ${r.n_invalid} of ${r.b} resamples gave no valid α`;
+    // The core's warnings: what the interval does not show (N below 5·D, single rows of
+    // dependent data, whole sequences by default, invalid fits), in its words.
+    const warnings = r.warnings ?? [];
+    p.bootWarnings.replaceChildren(...warnings.map((w) => el('li', { textContent: w })));
+    p.bootWarnings.hidden = !warnings.length;
+    const i = r.alpha_interval;
+    if (!i) {
+      out.textContent = `no interval: ${r.n_invalid} of ${r.b} resamples gave no valid α` +
+        `${r.alphas?.length === 1 ? ' (one valid resample: a spread needs two)' : ''}`;
       return;
     }
     const f2 = (x) => x.toFixed(2);
-    let text = `α = ${f2(r.alpha)} [${f2(r.lo)}, ${f2(r.hi)}] (${Math.round(r.level * 100)} %, B = ${r.b}` +
-      `${r.n_invalid ? `, ${r.n_invalid} resamples without a valid α` : ''}; seed ${r.seed})`;
-    if (Number.isFinite(r.basic_lo) && Number.isFinite(r.basic_hi)) text += ` · basic (bias-corrected) interval [${f2(r.basic_lo)}, ${f2(r.basic_hi)}]`;
-    if (r.alpha < r.lo || r.alpha > r.hi) {
-      const rep = this.#report;
-      text += ` — the interval misses α itself: a resample repeats about a third of the rows, which steepens the spectrum when N is not much larger than D (here ${rep.n_rows} × ${rep.n_cols}); read its width, not its place.`;
-    }
+    const rowsOf = (n) => `${n} row${n === 1 ? '' : 's'}`;
+    let text = `α = ${f2(r.alpha)} [${f2(i.lo)}, ${f2(i.hi)}] (${Math.round(i.level * 100)} %, B = ${r.b}` +
+      `${r.n_invalid ? `, ${r.n_invalid} resamples without a valid α` : ''}; ${i.method === 'normal' ? 'α̂ ± z·se' : i.method}` +
+      `${Number.isFinite(r.se) ? `, se = ${r.se.toPrecision(2)}` : ''}; ` +
+      `${r.n_blocks} blocks of ${rowsOf(i.block)}; seed ${r.seed})`;
     if (boot.fit !== this.#reportFit) {
       text = `For the previous fit, α = ${boot.label}: ${text}. The fit has changed since: bootstrap again for this one.`;
     } else {
-      Object.assign(out.dataset, { alpha: r.alpha, lo: r.lo, hi: r.hi });
+      Object.assign(out.dataset, { alpha: r.alpha, lo: i.lo, hi: i.hi, block: i.block, method: i.method });
     }
     out.textContent = text;
-    out.title = `bootstrap over rows: ${r.level * 100} % percentile interval of α from ${r.b} resamples, median ${r.median?.toFixed(4)}`;
+    out.title = `${Math.round(i.level * 100)} % interval α̂ ± z·se, se the standard deviation of α over ${r.b} resamples of ` +
+      `${r.n_blocks} blocks (${rowsOf(i.block)} each) drawn with replacement. It shows the scatter of α̂ at this N, ` +
+      `not the finite-N bias of α̂ itself.`;
   }
 }

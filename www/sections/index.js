@@ -12,6 +12,7 @@ import { mountSweep } from './sweep.js';
 import { mountSynth } from './synth.js';
 import { mountAlignment } from './alignment.js';
 import { mountCompare } from './compare.js';
+import { mountDiagnostics } from './diagnostics.js';
 
 export function mountSections({ spectrum }) {
   const listeners = {};
@@ -27,7 +28,8 @@ export function mountSections({ spectrum }) {
   const sweep = mountSweep(page);
   page.sweep = sweep.current;
   const mounted = [
-    mountSummary(page), mountCvpca(page), sweep, mountSynth(page), mountAlignment(page), mountCompare(page),
+    mountSummary(page), mountDiagnostics(page),
+    mountCvpca(page), sweep, mountSynth(page), mountAlignment(page), mountCompare(page),
   ];
   let width = innerWidth;
   addEventListener('resize', () => {

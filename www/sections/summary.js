@@ -30,6 +30,8 @@ export function mountSummary(page) {
       ['participation ratio', r.participation_ratio.toFixed(3), '(Σλ)² / Σλ²'],
       ['effective rank', r.effective_rank.toFixed(3), 'Roy & Vetterli, on √λ'],
       ['k₉₀', String(r.k90), 'fewest components reaching 90 % of the variance'],
+      r.precision_floor && [`${r.precision_floor.dtype} rounding floor`, r.precision_floor.value.toPrecision(3),
+        'σ̄²: mean over units of the rounding-noise variance ulp²/12 of the stored values; below it the spectrum is rounding noise'],
     ].filter(Boolean);
     $('summary').tBodies[0].replaceChildren(...rows.map(([label, value, title]) => {
       const tr = document.createElement('tr');
