@@ -1,5 +1,6 @@
 // Shared set-up for the browser tests: the built page served on loopback, and Debian's
 // Chromium driven by playwright-core (no browser is ever downloaded).
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,20 @@ export async function openPage(path = 'index.html') {
   await page.goto(`${origin}/${path}`);
   const close = async () => { await browser.close(); server.close(); };
   return { page, origin, consoleErrors, requests, close };
+}
+
+/**
+ * Opens `path` before a file's tests, once its spectrum has settled, and closes it after them:
+ * the returned object gets `page`, `origin`, `consoleErrors`, `requests` when the page is open.
+ */
+export function pageForTests(path = 'index.html') {
+  const ctx = {};
+  before(async () => {
+    Object.assign(ctx, await openPage(path));
+    await settledMain(ctx.page);
+  });
+  after(async () => { await ctx.close?.(); });
+  return ctx;
 }
 
 /** Writes bytes to a temporary file and returns its path (setInputFiles takes a path). */

@@ -2,22 +2,16 @@
 // Chromium against the native CLI (the same core): the bf16 rounding floor drawn on the
 // spectrum with its Marchenko–Pastur band and the core's warning; the bootstrap's interval as
 // the core reports it (α̂ ± z·se, its block length, its warnings, a block length typed in).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, data, tempFile, npyBytes, settledMain, openInPage } from './browser.mjs';
+import { data, tempFile, npyBytes, settledMain, openInPage, pageForTests } from './browser.mjs';
 import { cliJson } from './cli.mjs';
 
 // A Gaussian code with eigenvalues n^-4 in a random basis, mean 0.5, 2000 × 200, stored as bf16
 // (tests/data/science/make_fixtures.py). Issue 11, "Storage precision".
 const BF16 = data('science/gaussian_a4_mean05.bf16.npy');
 const LAYER = data('digits_mlp/plain_h1_test.f32.npy');
-let ctx;
-
-before(async () => {
-  ctx = await openPage();
-  await settledMain(ctx.page);
-});
-after(async () => { await ctx?.close(); });
+const ctx = pageForTests();
 
 const inSpectrum = (sel) => `#spectrum ${sel}`;
 /** The core's bootstrap warnings up to the hint on setting the block length, which the CLI words

@@ -1,16 +1,14 @@
 // Names from the user's files are text, never markup (issue 13 item 7), and the array chooser for
 // files of several arrays (issue 12 items 5–6): every array listed, each marked analysable or not
 // with the reason, the only analysable one picked by itself.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, tempFile, npyBytes, f32, matrixNpy, zipBytes, safetensorsBytes, shown, settledMain, openInPage, nextOutcome, deepCount } from './browser.mjs';
+import {
+  tempFile, npyBytes, f32, matrixNpy, zipBytes, safetensorsBytes, shown, openInPage, nextOutcome, deepCount,
+  pageForTests,
+} from './browser.mjs';
 
-let ctx;
-before(async () => {
-  ctx = await openPage();
-  await settledMain(ctx.page);
-});
-after(async () => { await ctx?.close(); });
+const ctx = pageForTests();
 
 const IMG = '<img src=x onerror=window.__xss=1>';
 const BOLD = '<b>bold';

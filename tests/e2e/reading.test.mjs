@@ -3,21 +3,15 @@
 // re-reads the file, goes into the link, and gives the CLI's numbers for the same flags. Files
 // from the real writers (tests/data/writers/, written by make_fixtures.py; NumPy's eigenvalues of
 // the intended matrices in its expected.json).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { openPage, data, settledMain, openInPage, nextOutcome, shown } from './browser.mjs';
+import { data, settledMain, openInPage, nextOutcome, shown, pageForTests } from './browser.mjs';
 import { cliJson } from './cli.mjs';
 
 const expected = JSON.parse(readFileSync(data('writers/expected.json'), 'utf8')).matrices;
 const writers = (name) => data(`writers/${name}`);
-let ctx;
-
-before(async () => {
-  ctx = await openPage();
-  await settledMain(ctx.page);
-});
-after(async () => { await ctx?.close(); });
+const ctx = pageForTests();
 
 const report = () => ctx.page.evaluate(() => document.querySelector('#spectrum').report);
 const warnings = () => ctx.page.locator('#warnings').innerText();

@@ -2,21 +2,15 @@
 // the bootstrap can be cancelled, a fit changed during it refits α at once and restarts it for
 // the new fit; overlapping sweep runs end with the last one and the button back; Compare layers
 // refits when the estimator changes and says which estimator; Axes and units works on the demo.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { openPage, data, tempFile, matrixNpy, shown, settledMain, openInPage } from './browser.mjs';
+import { data, tempFile, matrixNpy, shown, settledMain, openInPage, pageForTests } from './browser.mjs';
 import { cliJson } from './cli.mjs';
 
 const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
 const LAYER = data('digits_mlp/plain_h1_test.f32.npy');
-let ctx;
-
-before(async () => {
-  ctx = await openPage();
-  await settledMain(ctx.page);
-});
-after(async () => { await ctx?.close(); });
+const ctx = pageForTests();
 
 const text = (sel) => ctx.page.locator(sel).textContent();
 const readout = () => text('#spectrum [part~="bootstrap-result"]');
