@@ -10,25 +10,11 @@
 
 mod common;
 
+use common::{json, run};
+
 use eigenlens::analysis::{self, Options};
 use eigenlens::read::{self, MemSource, ReadOptions};
 use serde_json::Value;
-use std::process::Command;
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_eigenlens")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn json(args: &[&str]) -> Value {
-    let (code, stdout, stderr) = run(args);
-    assert_eq!(code, 0, "{args:?}: {stderr}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
-}
 
 fn writer(file: &str) -> String {
     common::data(&format!("writers/{file}")).to_str().unwrap().to_string()

@@ -5,28 +5,13 @@
 
 mod common;
 
+use common::{json, run};
+
 use eigenlens::analysis::{self, Options, Preprocess};
 use eigenlens::read::{self, MemSource};
 use eigenlens::synth::gaussian_code;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_eigenlens")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-/// Runs a command that must succeed and returns its JSON.
-fn json(args: &[&str]) -> Value {
-    let (code, stdout, stderr) = run(args);
-    assert_eq!(code, 0, "{args:?}: {stderr}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
-}
 
 fn data(rel: &str) -> String {
     common::data(rel).to_str().unwrap().to_string()

@@ -3,6 +3,10 @@
 //! verdict from the cross-validated α and its block-bootstrap interval). The JSON is checked
 //! against the core on the same (f32-rounded) rows.
 
+mod common;
+
+use common::{json, run};
+
 use eigenlens::alignment::{align_matrix, AlignSettings};
 use eigenlens::matrix::Matrix;
 use eigenlens::rng::Rng;
@@ -10,7 +14,6 @@ use eigenlens::smoothness::{analyze_sweep_with, SweepSettings};
 use eigenlens::synth::{fourier_code, monosemantic_code, randomly_rotated};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
 
 /// The same number up to the last bit or two: serde_json (without its `float_roundtrip`
 /// feature) may parse the CLI's shortest-round-trip output 1 ulp away (3.9652903180190764
@@ -22,15 +25,6 @@ fn same(got: Option<f64>, want: impl Into<Option<f64>>) -> bool {
     }
 }
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_eigenlens")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 /// Writes `m` as an f32 .npy in a temp directory; returns its path and the rows as stored.
 fn npy(name: &str, m: &Matrix) -> (String, Matrix) {
     let dir = std::env::temp_dir().join(format!("eigenlens-cli-science-a-{}", std::process::id()));
@@ -39,12 +33,6 @@ fn npy(name: &str, m: &Matrix) -> (String, Matrix) {
     std::fs::write(&path, m.to_npy_f32()).unwrap();
     let stored = Matrix { rows: m.rows, cols: m.cols, data: m.data.iter().map(|v| f64::from(*v as f32)).collect() };
     (path.to_string_lossy().into_owned(), stored)
-}
-
-fn json(args: &[&str]) -> Value {
-    let (code, stdout, stderr) = run(args);
-    assert_eq!(code, 0, "{args:?}: {stderr}");
-    serde_json::from_str(&stdout).unwrap()
 }
 
 /// A monosemantic code with equal variances (D = 50, p = 0.05): privileged, no axis reported;

@@ -54,3 +54,20 @@ pub fn analyze_bytes(name: &str, bytes: Vec<u8>) -> eigenlens::Result<Report> {
     let mut opened = read::open_matrix(MemSource(bytes), name, None, None)?;
     analysis::analyze(opened.rows.as_mut(), &Options::default(), &mut |_, _| true)
 }
+
+/// Runs the `eigenlens` binary with `args`: (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eigenlens")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// Runs a command that must succeed and returns its JSON.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let (code, stdout, stderr) = run(args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+}
