@@ -36,7 +36,7 @@ export default [
   },
   {
     // Browser tests hand functions to page.evaluate: they run in the page.
-    files: ['tests/e2e/**/*.mjs', 'bench/**/*.mjs'],
+    files: ['tests/e2e/**/*.mjs', 'tests/wasm/engine.test.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 ];

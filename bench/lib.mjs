@@ -79,7 +79,10 @@ print(time.perf_counter() - t)`], env);
 export async function timePage(file) {
   const { page, close } = await openPage();
   try {
-    await page.waitForSelector('#result[data-state="done"]', { timeout: 120_000 });
+    await page.waitForFunction(() => {
+      const e = document.querySelector('#spectrum');
+      return e && !e.hasAttribute('data-busy') && ['done', 'error'].includes(e.dataset.state);
+    }, null, { timeout: 120_000 });
     await page.evaluate(() => {
       window.longTasks = [];
       new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); })
@@ -87,11 +90,16 @@ export async function timePage(file) {
     });
     const t0 = Date.now();
     await page.setInputFiles('#file', file);
-    await page.waitForFunction((name) => document.querySelector('#result-name').textContent.includes(name)
-      || !document.querySelector('#error').hidden, file.split('/').pop(), { timeout: 3_600_000, polling: 50 });
+    await page.waitForFunction((name) => {
+      const e = document.querySelector('#spectrum');
+      return (e.report?.source?.name === name && !e.hasAttribute('data-busy')) || e.dataset.state === 'error'
+        || !document.querySelector('#error').hidden;
+    }, file.split('/').pop(), { timeout: 3_600_000, polling: 50 });
     const seconds = (Date.now() - t0) / 1000;
     if (!(await page.locator('#error').isHidden())) throw new Error(await page.locator('#error').textContent());
-    const alpha = Number(await page.locator('#alpha-value').textContent());
+    const failed = page.locator('#spectrum [part~="error"]');
+    if (await failed.count() && await failed.first().isVisible()) throw new Error(await failed.first().textContent());
+    const alpha = Number((await page.locator('#spectrum [part~="alpha"]').first().textContent()).match(/-?\d+(\.\d+)?/)?.[0]);
     const wasmBytes = await page.evaluate(() => window.eigenlensStats.wasmBytes);
     const longTasks = await page.evaluate(() => window.longTasks);
     return { seconds, alpha, wasmBytes, longTasks };

@@ -80,6 +80,9 @@ fn main() {
         } else {
             (None, None)
         };
+        if let Some(e) = &kernels.error {
+            eprintln!("D = {d}: a kernel failed: {e}");
+        }
         if !json {
             let f = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.3} s"));
             println!(

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Every test: the Rust core and CLI natively, then the built page in headless Chromium.
+# Every test: the formatters and linters, the Rust core and CLI natively, then the built page
+# in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
+bash scripts/lint.sh
 bash scripts/build-wasm.sh
 npx vite build --logLevel warn
 cargo test --release

@@ -3,16 +3,31 @@
 //! Split in two so that the expensive part runs once: [`accumulate`] streams the rows into
 //! [`Moments`] (this is what workers do, each on its share of rows, merged afterwards), and
 //! [`spectrum_report`] turns moments into the report. Refitting α with another estimator or
-//! range needs only the eigenvalues ([`crate::stats::fit_alpha`]).
+//! range needs only the report ([`refit`]).
+//!
+//! Where the stored type rounds (f16, bf16, integers), [`accumulate_stored`] also measures the
+//! rounding noise in the same pass ([`crate::stats::precision`]) and [`report_from`] puts its
+//! floor in the report; [`analyze_opened`] does both for an opened file.
+//!
+//! Preprocessing ([`Preprocess`]):
+//! - `standardize`: the spectrum of the correlation matrix R = S C S, S = diag(1/√C_jj), from
+//!   the same moments (units z-scored); constant units (C_jj = 0) are left at 0.
+//! - `remove_top = k`: the top k eigenvalues are dropped from the fit, the figures and the
+//!   summary numbers, and the rest renumbered from 1 (numerical rank r − k). This is what
+//!   projecting out the data's own top k principal components does. It is NOT Stringer et al.'s
+//!   removal of spontaneous PCs, which projects out the top PCs of *other* data (spontaneous
+//!   activity) before the stimulus spectrum is computed; eigenlens has no second file for that.
 
 use crate::error::{DataError, Error, Result};
-use crate::read::{ArrayInfo, Progress, RowBlocks};
-use crate::stats::eigen::eigenvalues_desc;
-use crate::stats::{fit_alpha, AlphaFit, FitRequest, Moments, SpectrumSummary};
+use crate::linalg::eigen::eigenvalues_desc;
+use crate::read::{ArrayInfo, Opened, Progress, RowBlocks};
+use crate::stats::diagnostics::{fit_diagnostics, FitDiagnostics};
+use crate::stats::precision::{PrecisionFloor, RoundingNoise};
+use crate::stats::spectrum::significant;
+use crate::stats::{fit_alpha, FitRequest, Moments, SpectrumSummary};
 use serde::{Deserialize, Serialize};
 
-/// The most units analysed: the moments (D² f64) then take 2 GiB, half of a wasm memory.
-pub const MAX_UNITS: usize = 16_384;
+pub use crate::limits::MAX_UNITS;
 
 /// Settings of one analysis.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -21,6 +36,18 @@ pub struct Options {
     pub fit: FitRequest,
     /// Drop rows holding NaN or ±Inf (and report how many) instead of stopping with an error.
     pub drop_nonfinite: bool,
+}
+
+/// Preprocessing of the spectrum (see the module docs). Kept apart from [`Options`] so that the
+/// callers that build `Options` field by field keep compiling; the page's options object can
+/// carry it flattened (`standardize`, `remove_top`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preprocess {
+    /// The correlation matrix (z-scored units) instead of the covariance.
+    pub standardize: bool,
+    /// Drop the top k eigenvalues from the fit, figures and summary.
+    pub remove_top: usize,
 }
 
 /// Moments of all rows read, and what was left out.
@@ -95,6 +122,24 @@ pub fn accumulate_with(
     Ok(Accumulated { moments, rows_dropped })
 }
 
+/// [`accumulate`], also measuring the rounding noise of the stored type `dtype` (an
+/// [`ArrayInfo`] dtype name) in the same pass: `None` for types that do not round (f32, f64,
+/// bool, text). Shares of rows merge with [`Accumulated::merge`] and [`RoundingNoise::merge`].
+pub fn accumulate_stored(
+    rows: &mut dyn RowBlocks,
+    dtype: &str,
+    drop_nonfinite: bool,
+    on_block: &mut dyn FnMut(Progress, u64) -> bool,
+) -> Result<(Accumulated, Option<RoundingNoise>)> {
+    check_units(rows.cols())?;
+    let mut rounding = RoundingNoise::for_dtype(dtype, rows.cols());
+    let acc = match rounding.as_mut() {
+        Some(r) => accumulate_with(rows, drop_nonfinite, &mut |block, n| r.add_block(block, n), on_block)?,
+        None => accumulate(rows, drop_nonfinite, on_block)?,
+    };
+    Ok((acc, rounding))
+}
+
 /// Checks a block for NaN/±Inf. With `drop`, compacts the finite rows to the front and
 /// returns their count; otherwise fails at the first one, naming its row and column.
 pub(crate) fn keep_finite_rows(block: &mut [f64], n: usize, d: usize, first_row: u64, drop: bool) -> Result<usize> {
@@ -129,28 +174,93 @@ pub struct Report {
     pub participation_ratio: f64,
     pub effective_rank: f64,
     pub k90: usize,
-    pub alpha_fit: AlphaFit,
+    pub alpha_fit: crate::stats::AlphaFit,
+    /// Local slope, α over a grid of ranges, a suggested range and the curvature test.
+    #[serde(default)]
+    pub fit_diagnostics: FitDiagnostics,
+    /// The eigenvalue floor of f16/bf16/integer storage (none for f32, f64 and text).
+    #[serde(default)]
+    pub precision_floor: Option<PrecisionFloor>,
+    /// What was done to the matrix before its spectrum was read.
+    #[serde(default)]
+    pub preprocessing: Preprocessing,
     /// Caveats that apply to this matrix (METHODS.md, "Pitfalls").
     pub warnings: Vec<String>,
-    /// All D eigenvalues of the covariance, descending.
+    /// The eigenvalues of the covariance (or correlation) matrix, descending; without the
+    /// `preprocessing.removed_eigenvalues`.
     pub eigenvalues: Vec<f64>,
 }
 
-/// Eigenspectrum, summary and α from accumulated moments.
+impl Report {
+    /// What [`crate::stats::compare::compare`] needs of this report, under the name `name`.
+    pub fn layer<'a>(&'a self, name: &'a str) -> crate::stats::compare::LayerSpectrum<'a> {
+        crate::stats::compare::LayerSpectrum {
+            name,
+            n_rows: self.n_rows,
+            n_cols: self.n_cols,
+            numerical_rank: self.numerical_rank,
+            eigenvalues: &self.eigenvalues,
+        }
+    }
+}
+
+/// The preprocessing applied (key `preprocessing`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preprocessing {
+    /// The spectrum is of the correlation matrix (units z-scored).
+    pub standardized: bool,
+    /// How many top eigenvalues were removed.
+    pub removed_top: usize,
+    /// The eigenvalues removed, descending (λ₁ … λ_k of the full spectrum).
+    pub removed_eigenvalues: Vec<f64>,
+}
+
+/// Eigenspectrum, summary and α from accumulated moments, with the default preprocessing and
+/// no precision floor (the type is not known here): [`report_from`] with `fit`.
 pub fn spectrum_report(acc: Accumulated, fit: &FitRequest) -> Result<Report> {
+    report_from(acc, None, fit, &Preprocess::default())
+}
+
+/// Eigenspectrum, summary, α, diagnostics and warnings from accumulated moments and, when the
+/// stored type rounds, its rounding noise.
+pub fn report_from(
+    acc: Accumulated,
+    rounding: Option<&RoundingNoise>,
+    fit: &FitRequest,
+    pre: &Preprocess,
+) -> Result<Report> {
     let m = acc.moments;
     let (n, d) = (m.count(), m.dim());
     if d == 0 {
         return Err(DataError::NoColumns.into());
     }
+    if pre.remove_top >= d {
+        return Err(Error::Setting(format!(
+            "remove_top = {} would remove every eigenvalue (D = {d}); choose fewer than {d}",
+            pre.remove_top
+        )));
+    }
     let n_constant_columns = m.constant_columns();
-    let cov = m.into_covariance()?;
-    let eigenvalues = eigenvalues_desc(&cov, d);
+    let mut cov = m.into_covariance()?;
+    let unit_var: Vec<f64> = (0..d).map(|j| cov[j * d + j]).collect();
+    if pre.standardize {
+        let scale: Vec<f64> = unit_var.iter().map(|v| if *v > 0.0 { 1.0 / v.sqrt() } else { 0.0 }).collect();
+        for i in 0..d {
+            for j in 0..d {
+                cov[i * d + j] *= scale[i] * scale[j];
+            }
+        }
+    }
+    let mut eigenvalues = eigenvalues_desc(&cov, d)?;
     drop(cov);
-    let summary = SpectrumSummary::new(&eigenvalues, n);
-    let alpha_fit = fit_alpha(&eigenvalues, n, summary.numerical_rank, fit);
-    let warnings = pitfalls(n, d, n_constant_columns, &alpha_fit);
-    Ok(Report {
+    let full_rank = SpectrumSummary::new(&eigenvalues, n).numerical_rank;
+    let k = pre.remove_top;
+    let removed_eigenvalues: Vec<f64> = eigenvalues.drain(..k).collect();
+    let mut summary = SpectrumSummary::new(&eigenvalues, n);
+    summary.numerical_rank = full_rank.saturating_sub(k);
+    let precision_floor = rounding.and_then(|r| r.floor(&unit_var, n, pre.standardize));
+    let mut report = Report {
         source: None,
         n_rows: n,
         n_cols: d,
@@ -161,43 +271,186 @@ pub fn spectrum_report(acc: Accumulated, fit: &FitRequest) -> Result<Report> {
         participation_ratio: summary.participation_ratio,
         effective_rank: summary.effective_rank,
         k90: summary.k90,
-        alpha_fit,
-        warnings,
+        alpha_fit: fit_alpha(&[], n, 0, fit),
+        fit_diagnostics: FitDiagnostics::default(),
+        precision_floor,
+        preprocessing: Preprocessing { standardized: pre.standardize, removed_top: k, removed_eigenvalues },
+        warnings: Vec::new(),
         eigenvalues,
-    })
+    };
+    refit(&mut report, fit);
+    Ok(report)
 }
 
-/// The caveats of METHODS.md that apply to a matrix of this shape and fit.
-fn pitfalls(n: u64, d: usize, constant: usize, fit: &AlphaFit) -> Vec<String> {
+/// Refits α with another estimator or range, and recomputes what depends on it (diagnostics
+/// and warnings), from the report alone: no file is read again.
+pub fn refit(report: &mut Report, fit: &FitRequest) {
+    let (n, rank) = (report.n_rows, report.numerical_rank);
+    let values = &report.eigenvalues;
+    report.alpha_fit = fit_alpha(values, n, rank, fit);
+    let f = &report.alpha_fit;
+    let fitted = f.valid.then_some((f.rank_lo, f.rank_hi));
+    // The suggestion stays where λ_n is at least 10 × the precision floor.
+    let max_hi = match &report.precision_floor {
+        Some(floor) => values.iter().take_while(|v| **v >= 10.0 * floor.value).count(),
+        None => usize::MAX,
+    };
+    report.fit_diagnostics = fit_diagnostics(values, n, rank, fit, fitted, max_hi);
+    report.warnings = pitfalls(report);
+}
+
+/// The caveats of METHODS.md that apply to this report.
+fn pitfalls(r: &Report) -> Vec<String> {
+    let (n, d) = (r.n_rows, r.n_cols);
     let mut out = Vec::new();
     if n < 4 * d as u64 {
         out.push(format!(
-            "N = {n} is not much larger than D = {d} (N/D = {:.1}): the sample spectrum's tail falls \
+            "N = {n} is not much larger than D = {d} (N/D = {}): the sample spectrum's tail falls \
              faster than the true one, which biases α upward; N ≥ 4D is safer.",
-            n as f64 / d as f64
+            significant(n as f64 / d as f64, 2)
         ));
     }
-    if constant > 0 {
-        out.push(format!("{constant} constant unit(s) (dead neurons) add zero eigenvalues and lower the rank."));
+    if d as u64 > 4 * n {
+        out.push(format!(
+            "D = {d} units but only N = {n} rows: if the file stores units × samples (Suite2p writes \
+             neurons × time), transpose it; as read, at most N − 1 = {} eigenvalues are non-zero.",
+            n.saturating_sub(1)
+        ));
     }
-    if let Some(r2) = fit.r2 {
-        if r2 < 0.95 {
+    if r.n_constant_columns > 0 {
+        let c = r.n_constant_columns;
+        out.push(if r.preprocessing.standardized {
+            format!(
+                "{c} constant unit(s) (dead neurons) have no variance to scale: left at 0, they add zero eigenvalues."
+            )
+        } else {
+            format!("{c} constant unit(s) (dead neurons) add zero eigenvalues and lower the rank.")
+        });
+    }
+    let k = r.preprocessing.removed_top;
+    if k > 0 {
+        out.push(format!(
+            "The top {k} component(s) of this data were removed and the rest renumbered from 1 (α, figures and \
+             summary are of λ_{}…λ_{d}). This projects out the data's own top PCs; Stringer et al. project out \
+             the top PCs of spontaneous activity, other data, which this does not do.",
+            k + 1
+        ));
+    }
+    let f = &r.alpha_fit;
+    if let (Some(floor), true) = (&r.precision_floor, f.valid) {
+        let last = r.eigenvalues[f.rank_hi - 1];
+        if last <= 10.0 * floor.value {
+            let reach = r.eigenvalues.iter().take_while(|v| **v >= 10.0 * floor.value).count();
             out.push(format!(
-                "R² = {r2:.3}: the spectrum is not a clean power law over n = {}…{}; a noise floor \
-                 flattens the tail (cross-validated PCA separates it).",
-                fit.rank_lo, fit.rank_hi
+                "Stored as {}: rounding adds noise of variance ulp²/12 per value, a floor at ≈ {:.2e} under the \
+                 spectrum. The fit reaches λ_{} = {last:.2e}, within 10× of it, so its tail is partly rounding \
+                 noise and α is pulled toward 0. {}",
+                floor.dtype,
+                floor.value,
+                f.rank_hi,
+                if reach > f.rank_lo {
+                    format!(
+                        "λ_n stays above 10× the floor up to n = {reach}; fit below that, or store activations in f32."
+                    )
+                } else {
+                    "No rank of this fit range stays above 10× the floor; store activations in f32.".to_string()
+                }
             ));
         }
+    }
+    let c = &r.fit_diagnostics.curvature;
+    if c.flagged {
+        let segments: Vec<String> = c.slopes.iter().map(|a| format!("{a:.2}")).collect();
+        let breaks: Vec<String> = c.breaks.iter().map(|b| b.to_string()).collect();
+        let mut causes = Vec::new();
+        if c.flattening >= crate::stats::diagnostics::FLATTENING_THRESHOLD {
+            causes.push(format!(
+                "the slope falls by {:.0} %: a floor (measurement noise, storage precision) flattens a tail and \
+                 pulls α toward 0; cross-validated PCA separates noise that is independent between repeats",
+                c.flattening * 100.0
+            ));
+        }
+        if c.steepening >= crate::stats::diagnostics::STEEPENING_THRESHOLD {
+            causes.push(format!(
+                "the slope rises by {:.0} %: finite N steepens a sample tail (N/D = {} here) and so does a code \
+                 with a cutoff",
+                c.steepening * 100.0,
+                significant(n as f64 / d as f64, 2)
+            ));
+        }
+        let suggestion = match &r.fit_diagnostics.suggested {
+            Some(s) => format!(" The local slope is stable over n = {}…{} (α = {:.3} there).", s.lo, s.hi, s.alpha),
+            None => String::new(),
+        };
+        out.push(format!(
+            "Not one power law over n = {}…{}: a power law broken at n ≈ {} (slopes {}) fits with {:.0} % of \
+             one power law's residual, and {}. α = {:.3} depends on the range.{suggestion}",
+            f.rank_lo,
+            f.rank_hi,
+            breaks.join(", "),
+            segments.join(" → "),
+            c.rss_ratio.unwrap_or(1.0) * 100.0,
+            causes.join("; "),
+            f.alpha.unwrap_or(f64::NAN),
+        ));
     }
     out
 }
 
-/// Reads and analyses a whole matrix in one call (the CLI and tests).
+/// Reads and analyses a whole matrix in one call (the CLI and tests). The stored type is not
+/// known here, so there is no precision floor: [`analyze_opened`] has it.
 pub fn analyze(
     rows: &mut dyn RowBlocks,
     options: &Options,
     on_block: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<Report> {
     let acc = accumulate(rows, options.drop_nonfinite, on_block)?;
-    spectrum_report(acc, &options.fit)
+    report_from(acc, None, &options.fit, &Preprocess::default())
+}
+
+/// Reads and analyses an opened file: the report with its source and, for f16/bf16/integer
+/// storage, the precision floor.
+pub fn analyze_opened(
+    opened: &mut Opened,
+    options: &Options,
+    pre: &Preprocess,
+    on_block: &mut dyn FnMut(Progress, u64) -> bool,
+) -> Result<Report> {
+    let (acc, rounding) =
+        accumulate_stored(opened.rows.as_mut(), &opened.info.dtype, options.drop_nonfinite, on_block)?;
+    let mut report = report_from(acc, rounding.as_ref(), &options.fit, pre)?;
+    report.source = Some(opened.info.clone());
+    Ok(report)
+}
+
+/// Merging parallel readers' shares, and the flat form in which a Web Worker hands its share
+/// to another (`[rows dropped, ...Moments::to_flat]`).
+impl Accumulated {
+    /// Merges the shares of one matrix (the page's workers', the CLI's threads'), in the order
+    /// given: moments by the Chan update, dropped rows by count. No shares is no rows.
+    pub fn merge_all(parts: impl IntoIterator<Item = Accumulated>) -> Result<Accumulated> {
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().ok_or(DataError::TooFewRows { rows: 0 })?;
+        for part in parts {
+            total.merge(&part)?;
+        }
+        Ok(total)
+    }
+
+    /// `[rows dropped, ...Moments::to_flat]`: one array that a worker can transfer.
+    pub fn to_flat(&self) -> Vec<f64> {
+        let mut flat = vec![self.rows_dropped as f64];
+        flat.extend(self.moments.to_flat());
+        flat
+    }
+
+    /// Reads what [`to_flat`](Self::to_flat) wrote; a malformed array is an error, not a panic.
+    pub fn from_flat(v: &[f64]) -> Result<Accumulated> {
+        match v.split_first() {
+            Some((&dropped, moments)) if dropped >= 0.0 && dropped.fract() == 0.0 && dropped < 2f64.powi(53) => {
+                Ok(Accumulated { moments: Moments::from_flat(moments)?, rows_dropped: dropped as u64 })
+            }
+            _ => Err(Error::Setting(format!("malformed partial moments ({} values)", v.len()))),
+        }
+    }
 }

@@ -16,6 +16,40 @@ pub enum Error {
     Setting(String),
     /// The user cancelled the work.
     Cancelled,
+    /// A computation on valid input could not give a trustworthy number (an iteration that did
+    /// not converge, a result that overflowed).
+    Numerical(NumericalError),
+    /// A share of partial moments, handed from a worker or thread, cannot be combined.
+    Share(ShareError),
+}
+
+/// A computation that could not give a trustworthy result. Raised by [`crate::linalg`]; the
+/// input was valid (finite, the right shape), so these are failures of the method on this
+/// matrix, reported instead of approximate numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumericalError {
+    /// The symmetric tridiagonal QL/QR iteration reached its cap (LAPACK's: 30 iterations per
+    /// eigenvalue) before the off-diagonal entry at `index` (0-based position along the
+    /// tridiagonal, not a rank) fell below the tolerance; `iterations` were spent.
+    NoConvergence { index: usize, iterations: usize },
+    /// A matrix handed to the eigensolver has a NaN or ±Inf entry (0-based row and column).
+    NonFiniteMatrix { row: usize, col: usize, value: f64 },
+    /// A matrix handed to the eigensolver does not hold `d × d` values.
+    NotSquare { values: usize, d: usize },
+    /// The eigenvalues of a finite matrix came out infinite: its entries are within a factor
+    /// of the largest double (about 1.8e308).
+    EigenvalueOverflow,
+}
+
+/// A share of partial moments ([`crate::stats::Moments::to_flat`]) that cannot be used: the
+/// page's workers and the CLI's threads each accumulate a share of rows and merge them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShareError {
+    /// The flat array is not what `to_flat` writes: `values` long, and what is wrong with it.
+    Malformed { values: usize, detail: String },
+    /// Two shares with different numbers of units cannot be merged: they come from different
+    /// arrays.
+    UnequalUnits { left: usize, right: usize },
 }
 
 /// A file that is not a valid array of the format it claims to be.
@@ -43,6 +77,18 @@ pub enum FormatError {
     ChooseArray { available: Vec<String> },
     /// A structural limit was exceeded (a zip bomb, an absurd header length, …).
     Limit { what: String },
+    /// The file is not of a type eigenlens reads. `kind` names what its first bytes show it
+    /// to be (HDF5, a pickle, Parquet, …) when they show it; `advice` says how to convert it.
+    UnknownType { name: String, kind: Option<String>, advice: String },
+    /// A zip written by `torch.save` (a pickle, `data.pkl`, beside raw storages): not arrays
+    /// eigenlens can read without running a pickle.
+    TorchCheckpoint,
+    /// A container (.npz, a zip) that holds no arrays at all; `entries` lists what it holds
+    /// instead (empty for an empty archive).
+    NoArrays { format: &'static str, entries: Vec<String> },
+    /// The file holds arrays but none can be read as rows × units; each entry is
+    /// "name [shape]: why".
+    NoAnalysableArray { arrays: Vec<String> },
 }
 
 /// A matrix that was read correctly but cannot be analysed.
@@ -67,6 +113,14 @@ pub enum DataError {
     /// An analysis that needs every row at once (shuffles, lags, bootstrap) met a matrix
     /// larger than it may hold.
     TooLargeForMemory { values: u64, limit: u64 },
+    /// An array to be transposed that must be held in memory to do so (a text table, a
+    /// compressed .npz member: neither can be read column by column) is larger than allowed.
+    TransposeTooLarge { values: u64, limit: u64 },
+    /// The covariance overflows double precision: a variance is ±Inf (values ≳ 1.3e154 square
+    /// past the largest double), or the total variance is so large (≳ 1.3e154) that Σλ²
+    /// overflows. `col` (0-based) is the first column whose variance is not finite, else the
+    /// column of largest variance; `max_abs` is the largest |value| read, for the advice.
+    CovarianceOverflow { col: usize, variance: f64, max_abs: f64 },
 }
 
 impl fmt::Display for Error {
@@ -77,6 +131,8 @@ impl fmt::Display for Error {
             Error::Io(msg) => write!(f, "could not read the file: {msg}"),
             Error::Setting(msg) => write!(f, "invalid setting: {msg}"),
             Error::Cancelled => write!(f, "cancelled"),
+            Error::Numerical(e) => e.fmt(f),
+            Error::Share(e) => e.fmt(f),
         }
     }
 }
@@ -112,11 +168,42 @@ impl fmt::Display for FormatError {
             }
             FormatError::ChooseArray { available } => write!(
                 f,
-                "the file holds {} arrays; choose one (FILE:NAME on the command line): {}",
+                "the file holds {} arrays that can be analysed; choose one: {}",
                 available.len(),
                 available.join(", ")
             ),
             FormatError::Limit { what } => write!(f, "refused: {what}"),
+            FormatError::UnknownType { name, kind: Some(kind), advice } => {
+                write!(f, "'{name}' is not a file type eigenlens reads: it is {kind}; {advice}")
+            }
+            FormatError::UnknownType { name, kind: None, advice } => {
+                write!(f, "'{name}' is not a file type eigenlens reads; {advice}")
+            }
+            FormatError::TorchCheckpoint => write!(
+                f,
+                "this is a PyTorch checkpoint written by torch.save (a zip holding a pickle, data.pkl), not arrays \
+                 eigenlens can read: save the tensor itself, with \
+                 safetensors.torch.save_file({{'x': t.contiguous()}}, 'x.safetensors') or np.save('x.npy', t.float().numpy())"
+            ),
+            FormatError::NoArrays { format, entries } if entries.is_empty() => {
+                write!(f, "the {format} holds no arrays (it is an empty archive, as np.savez writes when given none)")
+            }
+            FormatError::NoArrays { format, entries } => {
+                let shown: Vec<&str> = entries.iter().take(5).map(String::as_str).collect();
+                let more = if entries.len() > 5 { format!(" and {} more", entries.len() - 5) } else { String::new() };
+                write!(
+                    f,
+                    "the {format} holds no .npy arrays (its entries: {}{more}); an .npz is written by np.savez",
+                    shown.join(", ")
+                )
+            }
+            FormatError::NoAnalysableArray { arrays } => write!(
+                f,
+                "none of the file's {} arrays can be analysed as rows × units (a 2-D [N, D] matrix or a 3-D \
+                 [S, T, H] tensor): {}",
+                arrays.len(),
+                arrays.join("; ")
+            ),
         }
     }
 }
@@ -151,10 +238,75 @@ impl fmt::Display for DataError {
                 "this analysis holds every row in memory and the matrix has {values} values, more than \
                  the limit of {limit}; choose a row range"
             ),
+            DataError::TransposeTooLarge { values, limit } => write!(
+                f,
+                "transposing a text table or a compressed .npz member holds it whole in memory, and this one has \
+                 more than {limit} values ({values} read so far); save it with np.save (or np.savez), where a \
+                 transpose is read in place"
+            ),
             DataError::ShapeMismatch { left, right } => write!(
                 f,
                 "the repeats differ in shape: {} × {} against {} × {}",
                 left.0, left.1, right.0, right.1
+            ),
+            DataError::CovarianceOverflow { col, variance, max_abs } => {
+                write!(f, "the covariance overflows double precision: column {col} (0-based) has variance {variance:.3e}")?;
+                // The power of ten that brings the largest value near 1 (the advice needs a
+                // finite, nonzero largest value; otherwise plain words).
+                if max_abs.is_finite() && *max_abs > 1.0 {
+                    write!(f, "; divide the data by 1e{:.0} (its largest |value| is {max_abs:.3e})", max_abs.log10().floor())?;
+                } else {
+                    write!(f, "; divide the data by a constant")?;
+                }
+                write!(
+                    f,
+                    " and run again: α, the participation ratio and the effective rank do not change \
+                     when the data is scaled"
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for NumericalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NumericalError::NoConvergence { index, iterations } => write!(
+                f,
+                "the eigenvalue iteration did not converge (position {index} of the tridiagonal, after \
+                 {iterations} iterations): no eigenvalues are reported rather than approximate ones; \
+                 please report the file, this should not happen on finite data"
+            ),
+            NumericalError::NonFiniteMatrix { row, col, value } => write!(
+                f,
+                "the matrix handed to the eigensolver holds {value} at row {row}, column {col} (0-based); \
+                 its eigenvalues are undefined"
+            ),
+            NumericalError::NotSquare { values, d } => {
+                write!(f, "the eigensolver was given {values} values for a {d} × {d} matrix ({} needed)", d * d)
+            }
+            NumericalError::EigenvalueOverflow => write!(
+                f,
+                "the eigenvalues overflow double precision (the matrix's entries are near 1e308); \
+                 divide the data by a constant and run again"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for ShareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShareError::Malformed { values, detail } => write!(
+                f,
+                "malformed share of partial moments ({values} values): {detail}; a share must be \
+                 [d, n, mean (d), min (d), max (d), upper triangle of the scatter (d(d+1)/2)] as \
+                 Moments::to_flat writes it"
+            ),
+            ShareError::UnequalUnits { left, right } => write!(
+                f,
+                "cannot merge partial moments of {left} units with partial moments of {right} units: \
+                 the shares must come from the same array"
             ),
         }
     }
@@ -171,6 +323,18 @@ impl From<FormatError> for Error {
 impl From<DataError> for Error {
     fn from(e: DataError) -> Self {
         Error::Data(e)
+    }
+}
+
+impl From<NumericalError> for Error {
+    fn from(e: NumericalError) -> Self {
+        Error::Numerical(e)
+    }
+}
+
+impl From<ShareError> for Error {
+    fn from(e: ShareError) -> Self {
+        Error::Share(e)
     }
 }
 

@@ -9,7 +9,9 @@
 //! unchanged to WebAssembly:
 //!
 //! - [`read`]: streaming readers, from bytes to blocks of rows.
-//! - [`stats`]: moments, eigenvalues, spectrum figures, the power-law fit.
+//! - [`stats`]: moments, spectrum figures, the power-law fit.
+//! - [`linalg`]: dense linear algebra: the column-major [`linalg::Mat`], the scatter kernel, the
+//!   symmetric eigensolver (Householder, tridiagonal QL/QR), with non-convergence as an error.
 //! - [`analysis`]: the pipeline from rows to a [`analysis::Report`].
 //! - [`smoothness`]: the smoothness verdict, random projections, roughness and Hölder H along a sweep.
 //! - [`alignment`]: how neuron-aligned the principal axes are (units per axis), unit activity.
@@ -21,10 +23,16 @@
 //! - [`plan`]: how a file's rows are split over parallel readers (CLI threads, page workers).
 //! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
 //! - [`error`]: every way input can be wrong, as typed errors.
+//! - [`limits`]: the sizes eigenlens refuses to go past (units, values held in memory).
 //! - [`kernels`]: the heavy kernels timed alone, for the benchmark.
 //!
 //! The browser binding lives in `wasm` (compiled for `wasm32` only) and the command line in
-//! `src/bin/eigenlens.rs`; both are thin.
+//! `src/bin/eigenlens/`; both are thin.
+//!
+//! Modules depend downwards only: `error`, `limits` and `rng` at the bottom, then `linalg`,
+//! `stats` and `read`, then `matrix` (rows in memory, read through `read`), the analyses, and the
+//! bindings on top. (One edge still points up: `read::read_vector` collects its values with
+//! `matrix::Matrix::read_all`.)
 
 pub mod alignment;
 pub mod analysis;
@@ -32,6 +40,8 @@ pub mod bootstrap;
 pub mod crossval;
 pub mod error;
 pub mod kernels;
+pub mod limits;
+pub mod linalg;
 pub mod matrix;
 pub mod plan;
 pub mod read;

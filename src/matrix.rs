@@ -1,11 +1,19 @@
-//! A dense matrix held in memory, for the analyses that need every row at once (row
-//! shuffles, lags along a sweep, the bootstrap) and for synthetic codes.
+//! A data set held in memory, for the analyses that need every row at once (row shuffles, lags
+//! along a sweep, the bootstrap) and for synthetic codes.
+//!
+//! [`Matrix`] is the data container: N rows of D values, row-major as the readers deliver them,
+//! with a memory limit on the way in. It is not the linear-algebra type: eigenvectors and
+//! orthogonal matrices are [`crate::linalg::Mat`] (column-major, as the solvers work). The two
+//! meet without a copy where a product needs the rows: the row-major data of an N × D
+//! `Matrix` is the column-major data of its D × N transpose (`Mat::from_col_major(d, n, data)`).
+//!
+//! This module sits above the readers (it reads [`RowBlocks`] and writes `.npy`); the readers
+//! must not use it back.
 
 use crate::error::{DataError, Result};
 use crate::read::RowBlocks;
 
-/// The most values an in-memory analysis holds by default: 2^25 f64 = 256 MiB.
-pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 25;
+pub use crate::limits::DEFAULT_MEMORY_LIMIT;
 
 /// A dense matrix held in memory, row-major.
 #[derive(Debug, Clone, PartialEq)]

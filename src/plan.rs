@@ -40,7 +40,7 @@ pub fn row_shares(file_name: &str, info: &ArrayInfo, rows: Option<Range<u64>>, r
     let by_size = span.saturating_mul(info.cols as u64) / MIN_VALUES_PER_SHARE;
     let k = (readers as u64).min(by_size).max(1);
     if k < 2 || info.cols > MAX_SPLIT_UNITS || !seekable(file_name) {
-        return vec![from..to];
+        return std::iter::once(from..to).collect();
     }
     (0..k).map(|i| from + cut(span, i, k)..from + cut(span, i + 1, k)).collect()
 }
@@ -64,6 +64,7 @@ mod tests {
             cols,
             flattened: None,
             data_bytes: rows * cols as u64 * 4,
+            ..ArrayInfo::default()
         }
     }
 

@@ -8,6 +8,17 @@
 //! normals by Marsaglia's polar method with a logarithm written here from `+ − × ÷` alone:
 //! libm's `ln`/`exp` may differ in the last bit between platforms, IEEE arithmetic and `sqrt`
 //! may not. Training is then bit-identical natively and in WebAssembly.
+//!
+//! [`Rng`] implements the rand ecosystem's traits from `rand_core` 0.10 (where 0.9's
+//! `RngCore` became `TryRng`, with `rand_core::Rng` implemented for every infallible one):
+//! [`rand_core::TryRng`] with `Error = Infallible`, and [`rand_core::SeedableRng`], so that the
+//! `rand` crate's distributions can draw from it. The traits add no second stream: `next_u64`
+//! is the generator's own, `next_u32` its high half (as the `rand_xoshiro` crate does),
+//! `fill_bytes` its words little-endian; `seed_from_u64(s)` is [`Rng::new`]`(s)` (SplitMix64,
+//! as the reference implementation and `rand_xoshiro` seed it, not rand_core's default PCG32),
+//! and `from_seed` takes the four state words little-endian.
+
+use rand_core::{Infallible, SeedableRng, TryRng};
 
 /// One step of SplitMix64 (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
 pub fn splitmix64(state: &mut u64) -> u64 {
@@ -37,6 +48,16 @@ impl Rng {
         let mut sm = seed;
         let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
         Rng { s }
+    }
+
+    /// The generator with state words `s`. All zero is xoshiro's one fixed point (it would
+    /// return 0 forever), so it is replaced by the state of seed 0, as `rand_xoshiro` does.
+    pub fn from_state(s: [u64; 4]) -> Self {
+        if s == [0; 4] {
+            Rng::new(0)
+        } else {
+            Rng { s }
+        }
     }
 
     #[inline(always)]
@@ -109,6 +130,44 @@ impl Rng {
             }
             i += 2;
         }
+    }
+}
+
+impl TryRng for Rng {
+    type Error = Infallible;
+
+    /// The high 32 bits of the next word (xoshiro's low bits are its weakest).
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((Rng::next_u64(self) >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(Rng::next_u64(self))
+    }
+
+    /// Whole words, little-endian; the last word's unused bytes are dropped.
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        rand_core::utils::fill_bytes_via_next_word(dst, || Ok::<u64, Infallible>(Rng::next_u64(self)))
+    }
+}
+
+impl SeedableRng for Rng {
+    /// The four state words, little-endian.
+    type Seed = [u8; 32];
+
+    fn from_seed(seed: [u8; 32]) -> Self {
+        let mut s = [0u64; 4];
+        for (word, bytes) in s.iter_mut().zip(seed.chunks_exact(8)) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(bytes);
+            *word = u64::from_le_bytes(le);
+        }
+        Rng::from_state(s)
+    }
+
+    /// [`Rng::new`]: the same stream as every other seeded use in eigenlens.
+    fn seed_from_u64(seed: u64) -> Self {
+        Rng::new(seed)
     }
 }
 
@@ -188,6 +247,75 @@ mod tests {
             let (a, b) = (exp(x), x.exp());
             assert!((a - b).abs() <= 4e-16 * b.abs() + 1e-320, "exp {x}: {a} vs {b}");
         }
+    }
+
+    /// The stream is fixed: these values were recorded before the rand_core traits were added,
+    /// and equal a Python transcription of Vigna's reference xoshiro256++ seeded by SplitMix64:
+    ///
+    /// ```python
+    /// M = (1 << 64) - 1
+    /// def sm(st):
+    ///     st = (st + 0x9E3779B97F4A7C15) & M; z = st
+    ///     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    ///     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    ///     return st, z ^ (z >> 31)
+    /// rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & M
+    /// def stream(seed, k):
+    ///     s, st = [], seed
+    ///     for _ in range(4): st, z = sm(st); s.append(z)
+    ///     for _ in range(k):
+    ///         yield (rotl((s[0] + s[3]) & M, 23) + s[0]) & M
+    ///         t = (s[1] << 17) & M
+    ///         s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45)
+    /// ```
+    #[test]
+    fn the_stream_of_a_seed_is_unchanged() {
+        let first = |seed: u64| {
+            let mut r = Rng::new(seed);
+            [r.next_u64(), r.next_u64(), r.next_u64(), r.next_u64()]
+        };
+        assert_eq!(first(42), [15021278609987233951, 5881210131331364753, 18149643915985481100, 12933668939759105464]);
+        assert_eq!(first(0), [5987356902031041503, 7051070477665621255, 6633766593972829180, 211316841551650330]);
+        // What is drawn from the words, recorded (as bits) before the traits were added too.
+        let mut r = Rng::new(42);
+        assert_eq!([r.uniform().to_bits(), r.uniform().to_bits()], [4605509828241559244, 4599414989186784204]);
+        let mut v = [0.0; 3];
+        r.fill_normal(&mut v);
+        assert_eq!(v.map(f64::to_bits), [4608715109237900046, 4600919044288970341, 13830232182625750770]);
+    }
+
+    #[test]
+    fn the_rand_core_traits_give_the_same_stream() {
+        use rand_core::Rng as _;
+        let mut own = Rng::new(42);
+        let mut seeded = <Rng as SeedableRng>::seed_from_u64(42);
+        assert_eq!(rand_core::Rng::next_u64(&mut seeded), own.next_u64());
+        assert_eq!(seeded.next_u32(), (own.next_u64() >> 32) as u32);
+        // 12 bytes: one word whole, then the low 4 bytes of the next (little-endian).
+        let mut bytes = [0u8; 12];
+        seeded.fill_bytes(&mut bytes);
+        let (w0, w1) = (own.next_u64().to_le_bytes(), own.next_u64().to_le_bytes());
+        assert_eq!(bytes[..8], w0);
+        assert_eq!(bytes[8..], w1[..4]);
+        // from_seed takes the state words little-endian: SplitMix64's four words of seed 42
+        // give Rng::new(42).
+        let mut sm = 42u64;
+        let mut seed = [0u8; 32];
+        for chunk in seed.chunks_exact_mut(8) {
+            chunk.copy_from_slice(&splitmix64(&mut sm).to_le_bytes());
+        }
+        assert_eq!(Rng::from_seed(seed).next_u64(), 15021278609987233951);
+        // The all-zero state would be stuck at 0; it is seed 0's stream instead.
+        assert_eq!(Rng::from_seed([0; 32]).next_u64(), 5987356902031041503);
+        // The state words 1, 2, 3, 4: the reference C code's first outputs (as quoted in the
+        // tests of the rand_xoshiro crate; equal to the Python transcription above).
+        let mut seed = [0u8; 32];
+        for (k, chunk) in seed.chunks_exact_mut(8).enumerate() {
+            chunk[0] = k as u8 + 1;
+        }
+        let mut r = Rng::from_seed(seed);
+        let want = [41943041, 58720359, 3588806011781223, 3591011842654386, 9228616714210784205];
+        assert_eq!([(); 5].map(|_| r.next_u64()), want);
     }
 
     #[test]

@@ -83,7 +83,7 @@ fn readable_summary_without_json() {
     let path = common::data("digits_mlp/plain_h1_test.f32.npy");
     let (code, stdout, _) = run(&["analyze", path.to_str().unwrap()]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("alpha                2.3941  (stringer fit, n = 11…128, 118 points"), "{stdout}");
+    assert!(stdout.contains("alpha                2.394 (stringer, n = 11…128)  118 points, R² = 0.9961"), "{stdout}");
 }
 
 #[test]
@@ -193,10 +193,7 @@ fn file_key_selects_an_array_and_list_shows_them() {
 
     let (code, _, stderr) = run(&["analyze", npz.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(
-        stderr.ends_with("the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2\n"),
-        "{stderr}"
-    );
+    assert!(stderr.ends_with("the file holds 2 arrays that can be analysed; choose one: h1, h2\n"), "{stderr}");
 }
 
 #[test]
@@ -379,6 +376,8 @@ fn an_unknown_flag_exits_2_and_names_it() {
     for args in [
         &["analyze", "x.npy", "--bogus"][..],
         &["list", "x.npz", "--bogus"],
+        &["compare", "a.npy", "b.npy", "--bogus"],
+        &["align", "x.npy", "--bogus"],
         &["cvpca", "a.npy", "b.npy", "--bogus"],
         &["sweep", "x.npy", "--bogus"],
         &["toy", "--bogus"],
@@ -397,7 +396,7 @@ fn an_unknown_flag_exits_2_and_names_it() {
     assert!(stderr.contains("steps"), "{stderr}");
 }
 
-const COMMANDS: [&str; 6] = ["analyze", "list", "cvpca", "sweep", "toy", "synth"];
+const COMMANDS: [&str; 8] = ["analyze", "list", "compare", "cvpca", "sweep", "align", "toy", "synth"];
 
 #[test]
 fn help_lists_every_command() {
@@ -419,11 +418,28 @@ fn help_lists_every_command() {
 #[test]
 fn each_command_help_names_its_flags() {
     let fit = ["--estimator", "--preset", "--lo", "--hi"];
-    let expected: [(&str, Vec<&str>); 6] = [
-        ("analyze", [&fit[..], &["--rows", "--drop-nonfinite", "--json"]].concat()),
+    let pre = ["--standardize", "--remove-top"];
+    let read = ["--header", "--index-col", "--transpose", "--skip-positions"];
+    let expected: [(&str, Vec<&str>); 8] = [
+        (
+            "analyze",
+            [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json", "--bootstrap", "--block", "--seed"]]
+                .concat(),
+        ),
         ("list", vec!["--json"]),
-        ("cvpca", [&fit[..], &["--shuffles", "--seed", "--rows", "--json"]].concat()),
-        ("sweep", [&fit[..], &["--param", "--periodic", "--k", "--seed", "--shuffle-seed", "--d", "--json"]].concat()),
+        ("compare", [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json"]].concat()),
+        ("cvpca", [&fit[..], &read, &["--shuffles", "--seed", "--rows", "--json"]].concat()),
+        (
+            "sweep",
+            [
+                &fit[..],
+                &read,
+                &["--param", "--periodic", "--k", "--seed", "--shuffle-seed", "--d", "--json"],
+                &["--repeat", "--bootstrap", "--bootstrap-seed", "--level", "--block", "--cv-shuffles"],
+            ]
+            .concat(),
+        ),
+        ("align", [&read[..], &["--k", "--seed", "--top", "--rows", "--json"]].concat()),
         (
             "toy",
             vec![

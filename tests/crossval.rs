@@ -1,10 +1,11 @@
 //! Cross-validated PCA against NumPy (`reference.json`, `cvpca_pairs`): every cv_n within
-//! 1e-8 of the largest, the shared-variance fraction within 1e-9, α within 1e-6.
+//! 1e-8 of the largest, the shared-variance fraction within 1e-9, α within 1e-6; and the
+//! shuffle-averaged α against Stringer's procedure (`tests/data/stringer/`).
 
 mod common;
 
 use common::{data, npy_vector, reference};
-use eigenlens::crossval::{cvpca, cvpca_in_memory, CvpcaReport, CvpcaSettings};
+use eigenlens::crossval::{cvpca, cvpca_in_memory, swap_masks, CvSpectrum, CvpcaReport, CvpcaSettings};
 use eigenlens::matrix::Matrix;
 use eigenlens::read::{self, source::FileSource, SliceRows};
 use eigenlens::stats::{Estimator, FitRequest};
@@ -88,9 +89,8 @@ fn shuffles_are_seeded_and_average_near_the_plain_cv_spectrum() {
     // Swapping repeats does not change the signal: the top of the shuffled spectrum stays
     // within a few per cent of the unshuffled one.
     let shuffled = one.shuffled_cv_spectrum.unwrap();
-    for n in 0..5 {
-        let rel = (shuffled[n] - one.cv_spectrum[n]).abs() / one.cv_spectrum[n];
-        assert!(rel < 0.05, "cv_{} shuffled {} vs {}", n + 1, shuffled[n], one.cv_spectrum[n]);
+    for (n, (s, cv)) in shuffled.iter().zip(&one.cv_spectrum).take(5).enumerate() {
+        assert!((s - cv).abs() / cv < 0.05, "cv_{} shuffled {s} vs {cv}", n + 1);
     }
     // A = B: every shuffle is the identity, so the average is the plain spectrum.
     let same = cvpca_in_memory(&a, &a, &settings).unwrap();
@@ -115,5 +115,75 @@ fn cli_cvpca_json_gives_the_reference_fraction() {
     assert_eq!(json["cv_spectrum"].as_array().unwrap().len(), 256);
     for key in ["eigenvalues", "alpha_fit", "alpha_fit_plain", "n_nonpositive", "shuffles", "seed"] {
         assert!(json.get(key).is_some(), "key {key}");
+    }
+}
+
+/// Stringer's procedure on the reference pairs (`tests/data/stringer/make_reference.py`, NumPy):
+/// the same repeat swaps (eigenlens's generator, re-implemented there), each shuffled split
+/// column-centred and cvPCA'd from the swapped matrices directly, the spectra averaged, and α
+/// from Stringer's own `get_powerlaw` (copied verbatim: log|ss|, weights 1/n in float32) over
+/// the same ranks 11…128. eigenlens must draw the same swaps, give the same averaged cv and
+/// noise spectra (to 1e-8 of the largest) and the same α (to 1e-6), fitted on the shuffle mean.
+#[test]
+fn shuffle_mean_alpha_equals_stringers_procedure() {
+    let text = std::fs::read_to_string(data("stringer/cvpca_shuffle_reference.json")).unwrap();
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (k, seed) = (r["shuffles"].as_u64().unwrap() as usize, r["seed"].as_u64().unwrap());
+    let masks: Vec<String> =
+        swap_masks(seed, k, 540).iter().map(|m| m.iter().map(|&s| if s { '1' } else { '0' }).collect()).collect();
+    let want_masks: Vec<&str> = r["swap_masks"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(masks, want_masks, "the swaps NumPy re-drew from eigenlens's generator");
+    let read = |rel: &str| Matrix::read_all(open(rel).rows.as_mut(), 1 << 24).unwrap();
+    let pairs = r["pairs"].as_object().unwrap();
+    assert_eq!(pairs.len(), 3);
+    for (name, p) in pairs {
+        let (a, b) = (read(p["rep1"].as_str().unwrap()), read(p["rep2"].as_str().unwrap()));
+        let counts: Vec<u64> = p["swap_counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
+        assert_eq!(
+            counts,
+            swap_masks(seed, k, a.rows).iter().map(|m| m.iter().filter(|s| **s).count() as u64).collect::<Vec<_>>()
+        );
+        for abs in [false, true] {
+            let settings = CvpcaSettings { shuffles: k, seed, abs, ..Default::default() };
+            let got = cvpca_in_memory(&a, &b, &settings).unwrap();
+            let close = |got: &[f64], key: &str| {
+                let want: Vec<f64> = p[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+                let largest = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                assert_eq!(got.len(), want.len());
+                for (n, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!((g - w).abs() <= 1e-8 * largest, "{name} {key}_{}: {g} vs NumPy {w}", n + 1);
+                }
+            };
+            close(got.shuffled_cv_spectrum.as_deref().unwrap(), "shuffle_mean_cv_spectrum");
+            close(&got.noise_spectrum, "shuffle_mean_noise_spectrum");
+            let fit = &got.alpha_fit;
+            assert_eq!((fit.spectrum, fit.abs, fit.valid), (CvSpectrum::ShuffleMean, abs, true), "{name}");
+            assert_eq!(
+                (fit.rank_lo as u64, fit.rank_hi as u64),
+                (p["rank_lo"].as_u64().unwrap(), p["rank_hi"].as_u64().unwrap())
+            );
+            let key = if abs { "alpha_shuffle_mean_get_powerlaw" } else { "alpha_shuffle_mean_positive" };
+            let want = p[key].as_f64().unwrap();
+            assert!(
+                (fit.alpha.unwrap() - want).abs() <= 1e-6,
+                "{name} abs {abs}: α {:?} vs Stringer {want}",
+                fit.alpha
+            );
+            let unshuffled = got.alpha_fit_unshuffled.as_ref().unwrap();
+            assert_eq!(unshuffled.spectrum, CvSpectrum::Unshuffled);
+            let want = p["alpha_unshuffled_get_powerlaw"].as_f64().unwrap();
+            assert!(
+                (unshuffled.alpha.unwrap() - want).abs() <= 1e-6,
+                "{name}: unshuffled α {:?} vs {want}",
+                unshuffled.alpha
+            );
+            let range: Vec<usize> = p["suggested_range_shuffle_mean"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
+            assert_eq!(got.suggested_range.map(|r| r.to_vec()), Some(range), "{name}");
+        }
     }
 }

@@ -35,7 +35,7 @@ fn stored_and_deflated_arrays_match_the_reference() {
         );
         assert_eq!(
             analyze(file(archive), None).unwrap_err().to_string(),
-            "the file holds 2 arrays; choose one (FILE:NAME on the command line): h1, h2"
+            "the file holds 2 arrays that can be analysed; choose one: h1, h2"
         );
         assert_eq!(
             analyze(file(archive), Some("h3")).unwrap_err().to_string(),

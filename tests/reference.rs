@@ -114,3 +114,39 @@ fn fourier_code_alpha_is_recovered() {
         assert!((a - alpha).abs() <= 0.05, "Fourier code α = {alpha}: fitted {a}");
     }
 }
+
+/// The `alpha-req` preset is reptrix's `get_alpha` (arnab39/reptrix, reptrix/alpha.py): ranks
+/// 11…100 (0-based `np.arange(10, 100)`), weights 1/n. Expected values from reptrix's own
+/// arithmetic on the reference eigenvalues (NumPy; its weights are float32, which moves α by
+/// under 1e-8):
+/// ```python
+/// logss = np.log(np.abs(ss)); y = logss[trange][:, None]; trange = trange + 1
+/// x = np.concatenate((-np.log(trange)[:, None], np.ones((trange.size, 1))), axis=1)
+/// w = 1.0 / trange.astype(np.float32)[:, None]
+/// alpha = np.linalg.solve(x.T @ (x * w), (w * x).T @ y).flatten()[0]   # trange = np.arange(10, 100)
+/// ```
+#[test]
+fn alpha_req_preset_is_reptrix_get_alpha() {
+    use eigenlens::stats::RangePreset;
+    let (lo, hi) = RangePreset::AlphaReq.bounds();
+    let fit = FitRequest { estimator: Estimator::Stringer, lo, hi };
+    let r = reference();
+    for (name, want) in [
+        ("digits_mlp/plain_h1_test", 2.3473298418163626),
+        ("digits_mlp/plain_h2_test", 2.1211437421637322),
+        ("digits_mlp/dropout_h1_test", 1.8298783431134151),
+        ("digits_mlp/dropout_h2_test_mcdrop_rep1", 1.7157450485184298),
+        ("formats/digits_plain_h1_all1797.fortran", 2.3106520788150875),
+        ("sweep/digit_rotation_plain_h1", 4.931297153538369),
+        ("sweep/digit_rotation_plain_h2", 4.549681487498748),
+        ("minilm/blk5_out_tokens.f32", 0.6550228040076617),
+    ] {
+        let m = &r["matrices"][name];
+        let got = analyze_file(m["path"].as_str().unwrap(), &Options { fit, ..Options::default() }).unwrap();
+        assert_eq!((got.alpha_fit.rank_lo, got.alpha_fit.rank_hi, got.alpha_fit.n_points), (11, 100, 90), "{name}");
+        let alpha = got.alpha_fit.alpha.unwrap();
+        assert!((alpha - want).abs() <= 1e-6, "{name}: α {alpha} vs reptrix {want}");
+        // Stored as f32: no precision floor.
+        assert_eq!(got.precision_floor, None, "{name}");
+    }
+}

@@ -55,7 +55,7 @@ fn every_dtype_gives_the_reference_spectrum() {
     assert_eq!(listed[1].flattened.as_deref(), Some("3-D [S=54, T=10, H=256] read as [S·T=540, H=256], row s·T + t"));
     assert_eq!(
         analyze(file, None).unwrap_err().to_string(),
-        "the file holds 3 arrays; choose one (FILE:NAME on the command line): h1, h1_3d, h1_f64"
+        "the file holds 3 arrays that can be analysed; choose one: h1, h1_3d, h1_f64"
     );
 }
 
@@ -103,4 +103,30 @@ fn lying_headers_are_refused_by_name() {
     let fine = r#"{"x":{"dtype":"F32","shape":[2,8],"data_offsets":[0,64]}}"#;
     assert_eq!(e(raw(fine, &data)), "no array named 'a' in the file; it holds: x");
     assert_eq!(e(raw("[1,2]", &data)).split(':').next(), Some("bad safetensors header"));
+}
+
+/// A tensor of a dtype eigenlens does not read (FP8 here) is listed as not analysable and does
+/// not stop the file's other tensors from being read; its size is still checked.
+#[test]
+fn unread_dtypes_are_listed_beside_readable_tensors() {
+    let (n, d, x) = common::layer();
+    let f32s: Vec<u8> = x.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect();
+    let bytes = safetensors(&[("q", "F8_E4M3", vec![4, 8], vec![0u8; 32]), ("h", "F32", vec![n, d], f32s)]);
+    let listed = read::list_arrays(MemSource(bytes.clone()), "x.safetensors").unwrap();
+    let summary: Vec<(&str, bool, &str)> =
+        listed.iter().map(|a| (a.name.as_str(), a.analysable, a.dtype.as_str())).collect();
+    assert_eq!(summary, [("h", true, "f32"), ("q", false, "F8_E4M3")]);
+    assert_eq!(
+        listed[1].why.as_deref(),
+        Some("unsupported dtype 'F8_E4M3': eigenlens reads float (f16, bf16, f32, f64), integer and bool arrays")
+    );
+    let want = common::npy_vector("reference/eigenvalues/digits_mlp__plain_h1_test.npy");
+    let got = analyze(bytes, None).unwrap();
+    assert!((got.eigenvalues[0] - want[0]).abs() <= 1e-6 * want[0]);
+
+    let short = safetensors(&[("q", "F8_E4M3", vec![4, 8], vec![0u8; 16])]);
+    assert_eq!(
+        read::list_arrays(MemSource(short), "x.safetensors").unwrap_err().to_string(),
+        "bad safetensors header: tensor 'q': data_offsets [0, 16] hold 16 bytes but its shape and dtype need 32"
+    );
 }

@@ -596,5 +596,5 @@ fn cli_matches_the_library() {
     assert!(stderr.contains("sparsity must be in [0, 1), got 1.2"), "{stderr}");
     let (code, _, stderr) = run_cli(&["--sparsity", "0.5,x"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("'--sparsity <LIST>': cannot read 'x' as a number"), "{stderr}");
+    assert!(stderr.contains("--sparsity") && stderr.contains("cannot read 'x'"), "{stderr}");
 }

@@ -2,20 +2,15 @@
 // One module instance per page, so several figures share the workers and each loads wasm once.
 //
 // A pool of up to one worker per core (navigator.hardwareConcurrency, capped), each with its
-// own wasm instance. A large seekable file (.npy, .safetensors) is split by rows: each worker
-// reads its own row range straight from the File and returns its partial moments, which one
-// worker merges (Chan update) into the report. No SharedArrayBuffer, so any static host works.
-// Jobs are messages with an id; progress and the result come back under that id.
+// own wasm instance and running one task at a time; tasks wait in one queue and go to the
+// first idle worker. A job (one `run` call) is one task, or for a large seekable file several:
+// the core's plan (`rowShares`, through the worker) splits the rows, each worker reads its
+// own range straight from the File and returns its moments, and one worker merges them
+// (`Accumulated::merge_all`, the Chan update) into the report. No SharedArrayBuffer, so any
+// static host works. Cancelling a job terminates only the workers running its tasks; fresh
+// ones start on demand, and other jobs go on.
 
 const MAX_WORKERS = 4;
-/** Below this many values per worker, splitting costs more than it saves. */
-const MIN_VALUES_PER_WORKER = 1 << 21;
-/** Above this many units one worker reads alone: every share holds D² moments (512 MiB at 8192). */
-const MAX_SPLIT_UNITS = 4096;
-
-const workers = [];
-let nextId = 0;
-const pending = new Map();
 
 /** The peak wasm memory (bytes) any worker has reported, for the large-file tests. */
 export const stats = { wasmBytes: 0, workersUsed: 0 };
@@ -23,100 +18,205 @@ export const stats = { wasmBytes: 0, workersUsed: 0 };
 /** How many workers a parallel job may use. */
 export const poolSize = () => Math.max(1, Math.min(navigator.hardwareConcurrency || 2, MAX_WORKERS));
 
-function worker(i) {
-  if (!workers[i]) {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    w.onmessage = ({ data }) => {
-      const job = pending.get(data.id);
-      if (!job) return;
-      if (data.wasmBytes) stats.wasmBytes = Math.max(stats.wasmBytes, data.wasmBytes);
-      if (data.type === 'progress') return job.onProgress?.(data);
-      pending.delete(data.id);
-      data.type === 'result' ? job.resolve(data.result) : job.reject(new Error(data.message));
-    };
-    workers[i] = w;
-  }
-  return workers[i];
+/** Worker slots: { worker (null until needed), task (the one running, or null) }. */
+const slots = [];
+/** Tasks waiting for an idle worker, in order. */
+const queue = [];
+/** Jobs not yet settled, for cancel(). */
+const jobs = new Set();
+let nextId = 0;
+
+const cancelled = () => new Error('cancelled');
+
+let wasmModule = null;
+/** The wasm, fetched and compiled once per page and handed to every worker (each instantiates it). */
+function compiledWasm() {
+  wasmModule ??= (async () => {
+    const response = await fetch(new URL('./pkg/eigenlens_bg.wasm', import.meta.url));
+    if (!response.ok) throw new Error(`the analysis code could not be loaded (HTTP ${response.status})`);
+    try {
+      return await WebAssembly.compileStreaming(response.clone());
+    } catch {
+      return WebAssembly.compile(await response.arrayBuffer()); // a host that does not serve application/wasm
+    }
+  })();
+  wasmModule.catch(() => { wasmModule = null; });
+  return wasmModule;
 }
 
-function post(i, message, onProgress, transfer = []) {
-  const id = ++nextId;
+function spawn(slot) {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  // Without a module (compiling here failed), the worker loads the wasm itself and reports why not.
+  compiledWasm().then((module) => w.postMessage({ type: 'init', module }), () => w.postMessage({ type: 'init' }));
+  w.onmessage = ({ data }) => {
+    const t = slot.task;
+    if (!t || t.id !== data.id) return;
+    if (data.wasmBytes) stats.wasmBytes = Math.max(stats.wasmBytes, data.wasmBytes);
+    if (data.type === 'progress') return t.onProgress?.(data);
+    release(t);
+    data.type === 'result' ? t.resolve(data.result) : t.reject(new Error(data.message));
+  };
+  // A worker that fails outside a message (its module did not load): its task fails, the
+  // worker is dropped, and the next task gets a fresh one.
+  w.onerror = (e) => {
+    e.preventDefault?.();
+    const t = slot.task;
+    w.terminate();
+    if (slot.worker === w) slot.worker = null;
+    if (t) {
+      release(t);
+      t.reject(new Error(e.message || 'the analysis worker failed to start'));
+    }
+  };
+  return w;
+}
+
+/** An idle slot, preferring a worker that is already running (its wasm is loaded). */
+function idleSlot() {
+  const n = poolSize();
+  for (let i = 0; i < n; i++) slots[i] ??= { worker: null, task: null };
+  const slot = slots.slice(0, n).find((s) => !s.task && s.worker) ?? slots.slice(0, n).find((s) => !s.task);
+  if (slot) slot.worker ??= spawn(slot);
+  return slot;
+}
+
+function dispatch() {
+  while (queue.length) {
+    const slot = idleSlot();
+    if (!slot) return;
+    const t = queue.shift();
+    slot.task = t;
+    t.slot = slot;
+    slot.worker.postMessage({ ...t.message, id: t.id }, t.transfer);
+  }
+}
+
+/** Frees the task's worker for the next task. */
+function release(t) {
+  t.job.tasks.delete(t);
+  if (t.slot) t.slot.task = null;
+  t.slot = null;
+  dispatch();
+}
+
+/** Queues one message of `job` for a worker; resolves with its result. */
+function task(job, message, onProgress, transfer = []) {
+  if (job.cancelled) return Promise.reject(cancelled());
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, onProgress });
-    worker(i).postMessage({ ...message, id }, transfer);
+    const t = { id: ++nextId, job, message, onProgress, transfer, resolve, reject, slot: null };
+    job.tasks.add(t);
+    queue.push(t);
+    dispatch();
   });
+}
+
+/** Stops a job: its queued tasks are dropped, the workers running its tasks terminated. */
+function stop(job) {
+  if (job.cancelled) return;
+  job.cancelled = true;
+  for (const t of job.tasks) {
+    if (t.slot) {
+      t.slot.worker?.terminate();
+      t.slot.worker = null;
+      t.slot.task = null;
+      t.slot = null;
+    } else {
+      queue.splice(queue.indexOf(t), 1);
+    }
+    t.reject(cancelled());
+  }
+  job.tasks.clear();
+  job.reject(cancelled());
+  dispatch();
+}
+
+/** Runs `body(job)` as one job, cancelled by `signal` (an AbortSignal) or by cancel(). */
+function asJob(signal, body) {
+  if (signal?.aborted) return Promise.reject(cancelled());
+  const job = { tasks: new Set(), cancelled: false, reject: null };
+  const onAbort = () => stop(job);
+  const done = new Promise((resolve, reject) => {
+    job.reject = reject;
+    body(job).then(resolve, (e) => {
+      reject(e);
+      stop(job); // a failed share: the job's other tasks stop too
+    });
+  });
+  jobs.add(job);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const forget = () => {
+    jobs.delete(job);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  done.then(forget, forget);
+  return done;
 }
 
 /**
  * Runs one job (`{type, ...payload}`) and resolves with its result; `onProgress({done, total,
- * rows})` hears about bytes and rows read. `analyze` jobs are split over the pool when worth it.
+ * rows})` hears about bytes and rows read. `analyze` jobs are split over the pool when the
+ * core's plan says so. `signal` (an AbortSignal) cancels this job only: it rejects with
+ * Error('cancelled') and the workers running it are replaced.
  */
-export function run(message, onProgress) {
-  return message.type === 'analyze' ? analyze(message, onProgress) : post(0, message, onProgress);
+export function run(message, onProgress, { signal } = {}) {
+  return asJob(signal, (job) =>
+    message.type === 'analyze' ? analyze(job, message, onProgress) : task(job, message, onProgress));
 }
 
-/** Stops every running job at once (the workers are terminated; fresh ones start on demand). */
+/** Stops every job at once (the workers are terminated; fresh ones start on demand). */
 export function cancel() {
-  for (const w of workers.splice(0)) w?.terminate();
-  for (const job of pending.values()) job.reject(new Error('cancelled'));
-  pending.clear();
+  for (const job of [...jobs]) stop(job);
+  for (const slot of slots) {
+    slot.worker?.terminate();
+    slot.worker = null;
+    slot.task = null;
+  }
 }
 
-/** The row ranges to give each worker, or null when one worker should read the whole file. */
-async function plan({ file, key, options }) {
-  const n = poolSize();
-  if (n < 2 || !/\.(npy|safetensors)$/i.test(file.name)) return null;
-  let arrays;
-  try {
-    arrays = await post(0, { type: 'list', file });
-  } catch {
-    return null; // the single-worker path reports the error in full
-  }
-  const info = key ? arrays.find((a) => a.name === key) : arrays.length === 1 ? arrays[0] : null;
-  if (!info || info.cols > MAX_SPLIT_UNITS) return null;
-  const from = Math.min(options?.rows?.[0] ?? 0, info.rows);
-  const to = Math.min(options?.rows?.[1] ?? info.rows, info.rows);
-  const shares = Math.min(n, Math.floor(((to - from) * info.cols) / MIN_VALUES_PER_WORKER));
-  if (shares < 2) return null;
-  const cuts = Array.from({ length: shares + 1 }, (_, i) => from + Math.round(((to - from) * i) / shares));
-  return { info, ranges: cuts.slice(0, -1).map((a, i) => [a, cuts[i + 1]]) };
-}
-
-async function analyze(message, onProgress) {
-  const split = await plan(message);
-  if (!split) {
-    stats.workersUsed = 1;
-    return post(0, message, onProgress);
-  }
+async function analyze(job, message, onProgress) {
   const { file, key, options } = message;
-  stats.workersUsed = split.ranges.length;
-  const seen = split.ranges.map(() => ({ done: 0, total: 0, rows: 0 }));
-  const parts = await Promise.all(split.ranges.map(([from, to], i) =>
-    post(i, { type: 'part', file, key, options, from, to }, (p) => {
+  const readers = poolSize();
+  let plan = null;
+  if (readers > 1) {
+    try {
+      plan = await task(job, { type: 'plan', file, key, rows: options?.rows ?? null, readers });
+    } catch (e) {
+      if (job.cancelled) throw e; // otherwise the single-worker path reports the error in full
+    }
+  }
+  if (!plan || plan.shares.length < 2) {
+    stats.workersUsed = 1;
+    return task(job, message, onProgress);
+  }
+  stats.workersUsed = plan.shares.length;
+  // Each share reports the bytes it has read; the total is the bytes of all the shares' rows.
+  const { info, shares } = plan;
+  const rows = shares.at(-1)[1] - shares[0][0];
+  const total = info.rows > 0 ? Math.round((info.data_bytes * rows) / info.rows) : 0;
+  const seen = shares.map(() => ({ done: 0, rows: 0 }));
+  const parts = await Promise.all(shares.map(([from, to], i) =>
+    task(job, { type: 'part', file, key, options, from, to }, (p) => {
       seen[i] = p;
       const sum = (k) => seen.reduce((s, x) => s + x[k], 0);
-      onProgress?.({ done: sum('done'), total: sum('total'), rows: sum('rows') });
+      onProgress?.({ done: sum('done'), total, rows: sum('rows') });
     })));
-  const report = await post(0, { type: 'merge', parts, fit: options?.fit }, null, parts.map((p) => p.buffer));
-  return { ...report, source: split.info };
+  const report = await task(job, { type: 'merge', parts, fit: options?.fit }, null, parts.map((p) => p.buffer));
+  return { ...report, source: info };
 }
 
 /**
  * Trains the toy model at every sparsity of `settings`, the runs shared out over the pool
  * (each run is seeded by its index, so the split does not change any number). `onRun(run)`
- * hears each finished run; `onProgress({index, step, loss})` hears training steps.
+ * hears each finished run; `onProgress({index, step, loss})` hears training steps; `signal`
+ * cancels the training.
  */
-export async function trainToy(settings, { onRun, onProgress } = {}) {
-  const count = settings.sparsities.length;
-  const runs = new Array(count);
-  let next = 0;
-  const lane = async (w) => {
-    while (next < count) {
-      const index = next++;
-      runs[index] = await post(w, { type: 'toy', settings, index }, (p) => onProgress?.({ index, ...p }));
-      onRun?.(runs[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(poolSize(), count) }, (_, w) => lane(w)));
-  return { settings, runs };
+export function trainToy(settings, { onRun, onProgress, signal } = {}) {
+  return asJob(signal, async (job) => {
+    const runs = await Promise.all(settings.sparsities.map((_, index) =>
+      task(job, { type: 'toy', settings, index }, (p) => onProgress?.({ index, ...p })).then((r) => {
+        onRun?.(r);
+        return r;
+      })));
+    return { settings, runs };
+  });
 }

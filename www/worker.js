@@ -1,52 +1,79 @@
-// The analysis worker: one wasm instance, reading the user's File in chunks with
-// FileReaderSync (File.slice is lazy), so the page never freezes and the file is never copied whole.
+// The analysis worker: one wasm instance. A file is handed to Rust as an OpenedFile, which
+// reads it in chunks itself (web-sys: Blob.slice, which is lazy, and FileReaderSync), so the
+// page never freezes and the file is never copied whole. Every message is
+// { id, type, ...payload }; the answer is { id, type: 'result', result } or
+// { id, type: 'error', message }, with { id, type: 'progress', ... } in between.
 import init, {
-  analyzeFile, analyzeDemo, listArrays, refit, accumulatePart, reportFromParts, trainToy, toySettings,
-  cvpcaFiles, analyzeSweep, synthSweep, alignmentFile, bootstrapFile,
+  OpenedFile, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy, toySettings,
 } from './pkg/eigenlens.js';
 
-const ready = init();
+// The engine's first message is { type: 'init', module }: the wasm it compiled once for all
+// workers (or no module, and this worker fetches the wasm itself).
+let arrived;
+const ready = new Promise((resolve) => { arrived = resolve; })
+  .then((module) => init(module ? { module_or_path: module } : undefined));
 let wasm;
 ready.then((exports) => { wasm = exports; });
 
 /** The size of this worker's wasm memory, in bytes (it only grows). */
 const wasmBytes = () => wasm?.memory.buffer.byteLength ?? 0;
 
-/** Posts progress at most every 50 ms. */
+/**
+ * Posts progress (bytes done, bytes total, rows read) at most every 50 ms; `flush()` posts the
+ * last values, so the page's count ends at the true total even when the last block was throttled.
+ */
 function progressReporter(id) {
   let last = 0;
-  return (done, total, rows) => {
+  let latest = null;
+  const post = () => latest && postMessage({ id, type: 'progress', ...latest, wasmBytes: wasmBytes() });
+  const report = (done, total, rows) => {
+    latest = { done, total, rows };
     const now = performance.now();
     if (now - last > 50 || done >= total) {
       last = now;
-      postMessage({ id, type: 'progress', done, total, rows, wasmBytes: wasmBytes() });
+      post();
+      latest = null;
     }
     return true;
   };
+  report.flush = post;
+  return report;
 }
 
-/** readAt(offset, length) over a File, for the core's chunked reads. */
-function fileReader(file) {
-  const reader = new FileReaderSync();
-  return (offset, length) => new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
+/** Runs `analysis(progress)` with a progress reporter for `id`, flushed at the end. */
+function reporting(id, analysis) {
+  const progress = progressReporter(id);
+  const result = analysis(progress);
+  progress.flush();
+  return result;
+}
+
+/** Runs `use(opened)` on the file (and array `key`), then frees the Rust side. */
+function withFile(file, key, use) {
+  const opened = new OpenedFile(file, key ?? undefined);
+  try {
+    return use(opened);
+  } finally {
+    opened.free();
+  }
 }
 
 const handlers = {
-  list({ file }) {
-    return listArrays(fileReader(file), file.size, file.name);
-  },
-  analyze({ id, file, key, options }) {
-    return analyzeFile(fileReader(file), file.size, file.name, key ?? undefined, options, progressReporter(id));
-  },
+  // Every array in the file, as the reader describes them (all fields passed through).
+  list: ({ file }) => withFile(file, null, (f) => f.list()),
+  // The core's plan for splitting the array over `readers` workers: { info, shares: [[from, to], …] }.
+  plan: ({ file, key, rows, readers }) => withFile(file, key, (f) => {
+    const info = f.info();
+    return { info, shares: rowShares(file.name, info, rows ?? null, readers) };
+  }),
+  analyze: ({ id, file, key, options }) => withFile(file, key, (f) => reporting(id, (p) => f.analyze(options, p))),
   // A share of a parallel analysis: the moments of rows [from, to), handed back flat.
   part({ id, file, key, options, from, to }) {
-    const flat = accumulatePart(fileReader(file), file.size, file.name, key ?? undefined, !!options?.drop_nonfinite,
-      from, to, progressReporter(id));
+    const flat = withFile(file, key, (f) =>
+      reporting(id, (p) => f.part({ rows: [from, to], drop_nonfinite: options?.drop_nonfinite }, p)));
     return transfer(flat, [flat.buffer]);
   },
-  merge({ parts, fit }) {
-    return reportFromParts(parts, fit);
-  },
+  merge: ({ parts, fit }) => reportFromParts(parts, fit),
   // One sparsity of the toy model; progress is (step, loss), at most every 50 ms.
   toy({ id, settings, index }) {
     let last = 0;
@@ -59,33 +86,18 @@ const handlers = {
       return true;
     });
   },
-  toySettings({ settings, count }) {
-    return toySettings(settings, count);
-  },
-  cvpca({ id, fileA, fileB, options }) {
-    return cvpcaFiles(fileReader(fileA), fileA.size, fileA.name, fileReader(fileB), fileB.size, fileB.name,
-      options, progressReporter(id));
-  },
-  sweep({ file, key, param, options }) {
-    return analyzeSweep(fileReader(file), file.size, file.name, key ?? undefined,
-      param ? fileReader(param) : undefined, param?.size ?? 0, param?.name ?? '', options);
-  },
-  synthSweep({ kind, alpha, rows, cols, seed, options }) {
-    return synthSweep(kind, alpha, rows, cols, BigInt(seed), options);
-  },
-  alignment({ id, file, key, top }) {
-    return alignmentFile(fileReader(file), file.size, file.name, key ?? undefined, top, progressReporter(id));
-  },
-  bootstrap({ id, file, key, options }) {
-    return bootstrapFile(fileReader(file), file.size, file.name, key ?? undefined, options,
-      (done) => { postMessage({ id, type: 'progress', done, total: options.b }); return true; });
-  },
-  demo({ alpha, rows, cols, seed, options }) {
-    return analyzeDemo(alpha, rows, cols, BigInt(seed), options);
-  },
-  refit({ eigenvalues, nRows, rank, fit }) {
-    return refit(Float64Array.from(eigenvalues), nRows, rank, fit);
-  },
+  toySettings: ({ settings, count }) => toySettings(settings, count),
+  cvpca: ({ id, fileA, fileB, keyA, keyB, options }) => withFile(fileA, keyA, (a) =>
+    withFile(fileB, keyB, (b) => reporting(id, (p) => a.cvpca(b, options, p)))),
+  sweep: ({ file, key, param, options }) => withFile(file, key, (f) => f.sweep(options, param ?? undefined)),
+  synthSweep: ({ kind, alpha, rows, cols, seed, options }) => synthSweep({ kind, alpha, rows, cols, seed }, options),
+  alignment: ({ id, file, key, top }) => withFile(file, key, (f) => reporting(id, (p) => f.alignment({ top }, p))),
+  bootstrap: ({ id, file, key, options }) => withFile(file, key, (f) => f.bootstrap(options,
+    (done) => { postMessage({ id, type: 'progress', done, total: options?.b }); return true; })),
+  demo: ({ kind, alpha, rows, cols, seed, options }) => analyzeDemo({ kind, alpha, rows, cols, seed }, options),
+  refit: ({ eigenvalues, nRows, rank, fit }) => refit(Float64Array.from(eigenvalues), nRows, rank, fit),
+  rules: () => rules(),
+  verdict: ({ alpha, lo, hi, source, d }) => verdict({ alpha, lo, hi, source, d }),
 };
 
 /** Marks a result whose buffers move to the page instead of being copied. */
@@ -93,9 +105,12 @@ const TRANSFER = Symbol('transfer');
 const transfer = (value, buffers) => ({ [TRANSFER]: buffers, value });
 
 self.onmessage = async ({ data }) => {
+  if (data.type === 'init') return arrived(data.module);
   try {
     await ready;
-    let result = handlers[data.type](data);
+    const handler = handlers[data.type];
+    if (!handler) throw new Error(`unknown message type '${data.type}'`);
+    let result = handler(data);
     const buffers = result?.[TRANSFER] ?? [];
     if (buffers.length) result = result.value;
     postMessage({ id: data.id, type: 'result', result, wasmBytes: wasmBytes() }, buffers);

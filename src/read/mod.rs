@@ -10,7 +10,9 @@
 //! - [`npy`]: the `.npy` container.
 //! - [`npz`] and [`zip`]: `.npz` archives, stored or deflated, streamed.
 //! - [`safetensors`]: Hugging Face safetensors (choose a tensor by name).
-//! - [`csv`]: CSV, TSV and whitespace-separated text.
+//! - [`csv`]: CSV, TSV and whitespace-separated text (header and index column guessed).
+//! - [`options`]: how to read a file ([`ReadOptions`]: header, index column, transpose,
+//!   skipped positions), where the defaults would guess or read as stored.
 //! - [`range`]: a row range over a reader that cannot seek to a row (text).
 
 pub mod csv;
@@ -19,17 +21,19 @@ pub mod dtype;
 pub mod memory;
 pub mod npy;
 pub mod npz;
+pub mod options;
 pub mod range;
 pub mod safetensors;
 pub mod source;
 pub mod zip;
 
 pub use dense::{ArrayInfo, DenseArray, DenseRows};
-pub use memory::SliceRows;
+pub use memory::{OwnedRows, SliceRows};
+pub use options::{Header, IndexCol, ReadOptions};
 pub use range::RangeRows;
 pub use source::{MemSource, Source};
 
-use crate::error::{Error, Result};
+use crate::error::{DataError, Error, FormatError, Result};
 use std::ops::Range;
 
 /// How far a reader has come, in bytes of element data.
@@ -53,6 +57,24 @@ pub trait RowBlocks {
     fn progress(&self) -> Progress;
 }
 
+impl<R: RowBlocks + ?Sized> RowBlocks for Box<R> {
+    fn cols(&self) -> usize {
+        (**self).cols()
+    }
+    fn rows_hint(&self) -> Option<u64> {
+        (**self).rows_hint()
+    }
+    fn position(&self) -> u64 {
+        (**self).position()
+    }
+    fn next_block(&mut self, out: &mut Vec<f64>) -> Result<usize> {
+        (**self).next_block(out)
+    }
+    fn progress(&self) -> Progress {
+        (**self).progress()
+    }
+}
+
 /// The file formats eigenlens reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -63,8 +85,12 @@ pub enum Format {
     Text,
 }
 
+/// What eigenlens reads, for messages.
+const READS: &str = "eigenlens reads .npy, .npz, .safetensors and text tables (.csv, .tsv, .txt)";
+
 impl Format {
-    /// Recognises a format by its magic bytes first, then by the file name.
+    /// Recognises a format by its magic bytes first, then by the file name; a safetensors file
+    /// without its extension is recognised by its header (a length, then '{').
     pub fn detect(name: &str, head: &[u8]) -> Result<Format> {
         if head.starts_with(b"\x93NUMPY") || name.to_ascii_lowercase().ends_with(".npy") {
             return Ok(Format::Npy);
@@ -79,9 +105,62 @@ impl Format {
         if [".csv", ".tsv", ".txt", ".tab"].iter().any(|ext| lower.ends_with(ext)) {
             return Ok(Format::Text);
         }
-        Err(Error::Setting(format!(
-            "'{name}' is not a file type eigenlens reads (.npy, .npz, .safetensors, .csv, .tsv, .txt)"
-        )))
+        if head.len() >= 9 && head[8] == b'{' {
+            let mut n = [0u8; 8];
+            n.copy_from_slice(&head[..8]);
+            if (2..=100_000_000).contains(&u64::from_le_bytes(n)) {
+                return Ok(Format::Safetensors);
+            }
+        }
+        let (kind, advice) = match sniff(head) {
+            Some((kind, advice)) => (Some(kind.to_string()), format!("{advice} ({READS})")),
+            None => (None, format!("{READS}; save the array with np.save")),
+        };
+        Err(FormatError::UnknownType { name: name.to_string(), kind, advice }.into())
+    }
+}
+
+/// What a file of an unread type is, from its first bytes, and how to convert it.
+fn sniff(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    let text = head.iter().skip_while(|b| b.is_ascii_whitespace()).copied().next();
+    if head.starts_with(b"\x89HDF\r\n\x1a\n") {
+        Some((
+            "an HDF5 file (.h5, .hdf5, .h5ad, MATLAB v7.3 .mat)",
+            "save the dataset with np.save('x.npy', h5py.File(path)['NAME'][:])",
+        ))
+    } else if head.starts_with(b"MATLAB 5.0 MAT-file") {
+        Some(("a MATLAB .mat file", "save the variable with np.save('x.npy', scipy.io.loadmat(path)['NAME'])"))
+    } else if head.len() >= 2 && head[0] == 0x80 && (2..=5).contains(&head[1]) {
+        Some((
+            "a Python pickle (torch.save's legacy format, joblib, pickle.dump)",
+            "load it in Python and save the array with np.save('x.npy', a) (a torch tensor: t.float().numpy())",
+        ))
+    } else if head.starts_with(b"PAR1") {
+        Some(("a Parquet table", "save it with np.save('x.npy', pd.read_parquet(path).to_numpy()) or as CSV"))
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        Some(("gzip-compressed", "decompress it (gunzip) and open the file inside"))
+    } else if matches!(text, Some(b'{') | Some(b'[')) {
+        Some(("JSON", "save the array with np.save or as CSV"))
+    } else if text == Some(b'<') {
+        Some(("an HTML or XML document", "open the array itself, saved with np.save or as CSV"))
+    } else if !head.is_empty() && !head.contains(&0) && std::str::from_utf8(head).is_ok_or_cut() {
+        Some(("a text file", "if it is a table of numbers, name it .csv, .tsv or .txt"))
+    } else {
+        None
+    }
+}
+
+/// UTF-8 text, or UTF-8 text cut inside a character at the end of the bytes looked at.
+trait Utf8Prefix {
+    fn is_ok_or_cut(&self) -> bool;
+}
+
+impl Utf8Prefix for std::result::Result<&str, std::str::Utf8Error> {
+    fn is_ok_or_cut(&self) -> bool {
+        match self {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none(),
+        }
     }
 }
 
@@ -96,54 +175,168 @@ fn detect_format<S: Source>(source: &mut S, name: &str) -> Result<Format> {
     if source.is_empty() {
         return Err(crate::error::FormatError::Empty.into());
     }
-    let mut head = [0u8; 8];
+    let mut head = [0u8; 16];
     let n = source.read_at(0, &mut head)?;
     Format::detect(name, &head[..n])
 }
 
 /// Opens the matrix in `source` (named `name`, for format detection and messages), restricted
 /// to the row range `rows` when given. `key` selects an array in multi-array containers.
+/// Reads with the default [`ReadOptions`]: see [`open_matrix_with`].
 pub fn open_matrix<'a, S: Source + 'a>(
-    mut source: S,
+    source: S,
     name: &str,
     key: Option<&str>,
     rows: Option<Range<u64>>,
 ) -> Result<Opened<'a>> {
-    match detect_format(&mut source, name)? {
+    open_matrix_with(source, name, key, rows, &ReadOptions::default())
+}
+
+/// Opens the matrix in `source` as [`open_matrix`] does, read with `options` (header, index
+/// column, transpose, skipped positions). The row range applies to the matrix as read (after
+/// a transpose, after positions are skipped). Without `key`, a multi-array file opens its
+/// only analysable array and says so in `info.guesses`.
+pub fn open_matrix_with<'a, S: Source + 'a>(
+    mut source: S,
+    name: &str,
+    key: Option<&str>,
+    rows: Option<Range<u64>>,
+    options: &ReadOptions,
+) -> Result<Opened<'a>> {
+    let format = detect_format(&mut source, name)?;
+    if format != Format::Text && options.sets_text_only() {
+        return Err(Error::Setting(format!(
+            "header and index column apply to text tables; '{name}' is a {} file",
+            format.label()
+        )));
+    }
+    match format {
         Format::Npy => {
-            let array = npy::open(&mut source)?;
+            let array = npy::open(&mut source)?.with_options(options)?;
             let info = array.info(name)?;
             let rows = DenseRows::new(source, array, rows)?;
             Ok(Opened { info, rows: Box::new(rows) })
         }
-        Format::Npz => npz::open(source, key, rows),
+        Format::Npz => npz::open(source, key, rows, options),
         Format::Safetensors => {
-            let tensor = safetensors::select(safetensors::tensors(&mut source)?, key)?;
-            let info = tensor.array.info(&tensor.name)?;
-            let rows = DenseRows::new(source, tensor.array, rows)?;
+            let mut tensors = safetensors::tensors(&mut source)?;
+            let infos: Vec<ArrayInfo> = tensors.iter().map(safetensors::Tensor::describe).collect();
+            let (index, guess) = choose(&infos, key)?;
+            let tensor = tensors.swap_remove(index);
+            let array = tensor.array?.with_options(options)?;
+            let mut info = array.info(&tensor.name)?;
+            info.guesses.extend(guess);
+            let rows = DenseRows::new(source, array, rows)?;
             Ok(Opened { info, rows: Box::new(rows) })
         }
         Format::Text => {
-            let rows_range = rows;
+            if options.skip_positions > 0 {
+                return Err(Error::Setting(
+                    "skip positions applies to a 3-D [S, T, H] tensor; a text table is 2-D".into(),
+                ));
+            }
             let bytes = source.len();
-            let rows = csv::CsvRows::open(source)?;
-            let info = ArrayInfo {
+            let table = csv::CsvRows::open(source, options)?;
+            let mut info = ArrayInfo {
                 name: name.to_string(),
                 dtype: "text".into(),
-                shape: vec![],
-                fortran_order: false,
-                rows: 0,
-                cols: rows.cols(),
-                flattened: rows.header.as_ref().map(|h| format!("header row skipped: {}", h.join(", "))),
+                cols: table.cols(),
                 data_bytes: bytes,
+                guesses: table.guesses.clone(),
+                ..ArrayInfo::default()
             };
-            let rows: Box<dyn RowBlocks + 'a> = match rows_range {
-                Some(range) => Box::new(RangeRows::new(rows, range)),
-                None => Box::new(rows),
+            let rows: Box<dyn RowBlocks + 'a> = if options.transpose {
+                let owned = transpose_in_memory(Box::new(table), rows)?;
+                let (n, d) = (owned.total_rows(), owned.cols());
+                info.shape = vec![d as u64, n];
+                info.rows = n;
+                info.cols = d;
+                info.flattened =
+                    Some(format!("stored as {d} rows × {n} columns (units × samples), read transposed as [{n}, {d}]"));
+                Box::new(owned)
+            } else {
+                match rows {
+                    Some(range) => Box::new(RangeRows::new(table, range)),
+                    None => Box::new(table),
+                }
             };
             Ok(Opened { info, rows })
         }
     }
+}
+
+impl Format {
+    fn label(self) -> &'static str {
+        match self {
+            Format::Npy => ".npy",
+            Format::Npz => ".npz",
+            Format::Safetensors => ".safetensors",
+            Format::Text => "text",
+        }
+    }
+}
+
+/// Picks the array `key` among `infos`, or without a key the only analysable one (returning
+/// the guess to state when the file holds others). Errors: no such name; none analysable;
+/// several analysable (the user must choose).
+pub(crate) fn choose(infos: &[ArrayInfo], key: Option<&str>) -> Result<(usize, Option<String>)> {
+    if let Some(k) = key {
+        return match infos.iter().position(|i| i.name == k) {
+            Some(i) => Ok((i, None)),
+            None => Err(FormatError::NoSuchArray {
+                name: k.to_string(),
+                available: infos.iter().map(|i| i.name.clone()).collect(),
+            }
+            .into()),
+        };
+    }
+    let analysable: Vec<usize> = (0..infos.len()).filter(|&i| infos[i].analysable).collect();
+    match analysable.as_slice() {
+        [i] => {
+            let others: Vec<String> =
+                infos.iter().filter(|a| !a.analysable).map(|a| format!("{} {:?}", a.name, a.shape)).collect();
+            let guess = (!others.is_empty()).then(|| {
+                format!(
+                    "read '{}', the only one of the file's {} arrays that can be analysed (not: {}); choose \
+                     another by name",
+                    infos[*i].name,
+                    infos.len(),
+                    others.join(", ")
+                )
+            });
+            Ok((*i, guess))
+        }
+        [] => Err(FormatError::NoAnalysableArray {
+            arrays: infos
+                .iter()
+                .map(|a| format!("{} {:?}: {}", a.name, a.shape, a.why.as_deref().unwrap_or("not analysable")))
+                .collect(),
+        }
+        .into()),
+        _ => {
+            Err(FormatError::ChooseArray { available: analysable.iter().map(|&i| infos[i].name.clone()).collect() }
+                .into())
+        }
+    }
+}
+
+/// Reads every row of `inner` (up to [`DEFAULT_MEMORY_LIMIT`](crate::matrix::DEFAULT_MEMORY_LIMIT)
+/// values) and serves its transpose, restricted to the row range `rows` of the transpose.
+pub fn transpose_in_memory(mut inner: Box<dyn RowBlocks + '_>, rows: Option<Range<u64>>) -> Result<OwnedRows> {
+    let limit = crate::matrix::DEFAULT_MEMORY_LIMIT;
+    let m = crate::matrix::Matrix::read_all(inner.as_mut(), limit).map_err(|e| match e {
+        Error::Data(DataError::TooLargeForMemory { values, limit }) => {
+            DataError::TransposeTooLarge { values, limit }.into()
+        }
+        other => other,
+    })?;
+    let mut t = vec![0.0; m.data.len()];
+    for i in 0..m.rows {
+        for j in 0..m.cols {
+            t[j * m.rows + i] = m.data[i * m.cols + j];
+        }
+    }
+    Ok(OwnedRows::new(t, m.rows, rows))
 }
 
 /// A vector read whole (a sweep parameter): a `.npy` of shape [N], [N, 1] or [1, N], or a
@@ -159,7 +352,7 @@ pub fn read_vector<S: Source>(mut source: S, name: &str, max_len: u64) -> Result
             }
             Box::new(DenseRows::new(source, array, None)?)
         }
-        Format::Text => Box::new(csv::CsvRows::open(source)?),
+        Format::Text => Box::new(csv::CsvRows::open(source, &ReadOptions::default())?),
         _ => {
             return Err(crate::error::FormatError::BadShape {
                 shape: vec![],
@@ -178,12 +371,17 @@ pub fn read_vector<S: Source>(mut source: S, name: &str, max_len: u64) -> Result
     Ok(crate::matrix::Matrix::read_all(rows.as_mut(), max_len)?.data)
 }
 
-/// Every array in a file, with name, shape and dtype, for choosing one before analysis.
+/// Every array in a file, with name, shape and dtype, for choosing one before analysis:
+/// including those that cannot be analysed (`analysable` false, with `why`). A container that
+/// holds no arrays, or a `torch.save` checkpoint, is an error naming it.
 pub fn list_arrays<S: Source>(mut source: S, name: &str) -> Result<Vec<ArrayInfo>> {
     match detect_format(&mut source, name)? {
-        Format::Safetensors => safetensors::tensors(&mut source)?.iter().map(|t| t.array.info(&t.name)).collect(),
-        Format::Npz => npz::infos(&npz::members(&mut source)?),
-        _ => {
+        Format::Safetensors => {
+            Ok(safetensors::tensors(&mut source)?.iter().map(safetensors::Tensor::describe).collect())
+        }
+        Format::Npz => Ok(npz::infos(&npz::members(&mut source)?)),
+        Format::Npy => Ok(vec![npy::open(&mut source)?.describe(name)]),
+        Format::Text => {
             let opened = open_matrix(source, name, None, None)?;
             Ok(vec![opened.info])
         }

@@ -61,7 +61,7 @@ pub fn open_at<S: Source>(source: &mut S, base: u64, available: u64) -> Result<D
         header.iter().map(|&b| b as char).collect()
     };
     let (descr, fortran_order, shape) = parse_header(&text)?;
-    Ok(DenseArray { offset: base + header_start + header_len, dtype: descr, shape, fortran_order })
+    Ok(DenseArray::new(base + header_start + header_len, descr, shape, fortran_order))
 }
 
 /// Reads a whole `.npy` source.
@@ -296,7 +296,7 @@ mod tests {
     fn written_headers_read_back() {
         let mut bytes = header_bytes("<f8", &[2, 3]);
         assert_eq!(bytes.len() % 64, 0);
-        bytes.extend(std::iter::repeat(0u8).take(48));
+        bytes.extend(std::iter::repeat_n(0u8, 48));
         let a = open(&mut MemSource(bytes)).unwrap();
         assert_eq!((a.shape.clone(), a.offset % 64), (vec![2, 3], 0));
     }

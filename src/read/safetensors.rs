@@ -1,9 +1,19 @@
 //! safetensors: an 8-byte little-endian header length, a JSON header mapping each tensor name
 //! to `{dtype, shape, data_offsets: [begin, end]}` (offsets relative to the data section), then
 //! the data. Every offset is checked against the file and against the other tensors before a
-//! byte of data is read.
+//! byte of data is read. A tensor of a dtype eigenlens does not read (FP8, complex, …) is
+//! listed, marked not analysable; it does not stop the others from being read.
+//!
+//! Why not the `safetensors` crate (0.8) for the header: its `TensorInfo` holds
+//! `data_offsets: (usize, usize)` and `shape: Vec<usize>`, so on wasm32 (where usize is 32 bits)
+//! any tensor that ends past 4 GiB fails to deserialize, and the page is where large files are
+//! read; its `SafeTensors::read_metadata` also wants the whole file in one buffer (it checks the
+//! buffer's length against the data's end), which a streamed reader does not have, and its
+//! validation errors do not name the tensor at fault (`TensorInvalidInfo`). This reader follows
+//! the same format (the crate's `src/tensor.rs`, read at 0.8.0: 8-byte LE length,
+//! JSON header, `__metadata__` skipped, 100 MB header limit) with u64 offsets.
 
-use super::dense::DenseArray;
+use super::dense::{ArrayInfo, DenseArray};
 use super::dtype::{DType, Scalar};
 use super::source::Source;
 use crate::error::{FormatError, Result};
@@ -25,7 +35,32 @@ struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tensor {
     pub name: String,
-    pub array: DenseArray,
+    /// The tensor, or why it cannot be read (a dtype eigenlens does not read).
+    pub array: Result<DenseArray, FormatError>,
+    /// The dtype as the header names it.
+    pub dtype: String,
+    pub shape: Vec<u64>,
+}
+
+impl Tensor {
+    /// What it is, analysable or not.
+    pub fn describe(&self) -> ArrayInfo {
+        match &self.array {
+            Ok(array) => array.describe(&self.name),
+            Err(e) => ArrayInfo::unanalysable(&self.name, &self.dtype, self.shape.clone(), e.to_string()),
+        }
+    }
+}
+
+/// Bits per element of the safetensors dtypes eigenlens does not read, to check their sizes.
+fn other_dtype_bits(name: &str) -> Option<u64> {
+    match name {
+        "F4" => Some(4),
+        "F6_E2M3" | "F6_E3M2" => Some(6),
+        "F8_E5M2" | "F8_E4M3" | "F8_E8M0" | "F8_E4M3FNUZ" | "F8_E5M2FNUZ" => Some(8),
+        "C64" => Some(64),
+        _ => None,
+    }
 }
 
 fn dtype(name: &str) -> Result<DType, FormatError> {
@@ -86,20 +121,33 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
         let entry: Entry = serde_json::from_value(value)
             .map_err(|e| FormatError::BadHeader { format: FORMAT, detail: format!("tensor '{name}': {e}") })?;
         let [begin, end] = entry.data_offsets;
-        let array = DenseArray {
-            offset: data_start + begin,
-            dtype: dtype(&entry.dtype)?,
-            shape: entry.shape,
-            fortran_order: false,
+        let (array, bytes) = match dtype(&entry.dtype) {
+            Ok(dt) => {
+                let array = DenseArray::new(data_start + begin, dt, entry.shape.clone(), false);
+                let bytes = array.data_bytes()?;
+                (Ok(array), Some(bytes))
+            }
+            Err(e) => {
+                let bits = other_dtype_bits(&entry.dtype).and_then(|b| {
+                    entry.shape.iter().try_fold(b, |acc, &d| acc.checked_mul(d)).map(|bits| bits.div_ceil(8))
+                });
+                (Err(e), bits)
+            }
         };
-        let bytes = array.data_bytes()?;
-        if end < begin || end - begin != bytes {
+        if let Some(bytes) = bytes.filter(|b| end < begin || end - begin != *b) {
             return Err(FormatError::BadHeader {
                 format: FORMAT,
                 detail: format!(
                     "tensor '{name}': data_offsets [{begin}, {end}] hold {} bytes but its shape and dtype need {bytes}",
                     end.saturating_sub(begin)
                 ),
+            }
+            .into());
+        }
+        if end < begin {
+            return Err(FormatError::BadHeader {
+                format: FORMAT,
+                detail: format!("tensor '{name}': data_offsets [{begin}, {end}] end before they begin"),
             }
             .into());
         }
@@ -112,7 +160,7 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
             }
             .into());
         }
-        out.push((begin, end, Tensor { name, array }));
+        out.push((begin, end, Tensor { name, array, dtype: entry.dtype, shape: entry.shape }));
     }
     let mut by_offset: Vec<&(u64, u64, Tensor)> = out.iter().collect();
     by_offset.sort_by_key(|t| (t.0, t.1));
@@ -126,20 +174,4 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
         }
     }
     Ok(out.into_iter().map(|t| t.2).collect())
-}
-
-/// Picks the tensor named `key`, or the only one when no key is given.
-pub fn select(tensors: Vec<Tensor>, key: Option<&str>) -> Result<Tensor> {
-    let names = || tensors.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
-    match key {
-        Some(k) => {
-            let available = names();
-            tensors
-                .into_iter()
-                .find(|t| t.name == k)
-                .ok_or_else(|| FormatError::NoSuchArray { name: k.to_string(), available }.into())
-        }
-        None if tensors.len() == 1 => Ok(tensors.into_iter().next().ok_or(FormatError::Empty)?),
-        None => Err(FormatError::ChooseArray { available: names() }.into()),
-    }
 }

@@ -4,6 +4,21 @@
 //! Sizes in the directory are checked against the file, and a deflated entry is never
 //! inflated past its declared size; a declared ratio beyond what deflate can reach (about
 //! 1032 : 1) is refused as a zip bomb before anything is inflated.
+//!
+//! Why our own directory reader and not the `zip` crate (measured with zip 7.4.0,
+//! `default-features = false, features = ["deflate-flate2"]`, replacing only [`entries`]):
+//! - wasm size: the release `eigenlens.wasm` grew from 1 206 559 to 1 279 586 bytes
+//!   (+73 027, +6.1 %) for the central directory alone (it brings indexmap, hashbrown,
+//!   typed-path, memchr and crc32fast);
+//! - streaming: stored members can still be read in place (`ZipFile::data_start`), but a
+//!   deflated member is a `ZipFile<'_, R>` that borrows the archive mutably, so a row reader
+//!   that inflates a block per call would have to own both (self-referential): the inflating
+//!   stream below (flate2 over a byte range) stays either way;
+//! - checks: with the crate, a stored entry whose directory declares a compressed size unlike
+//!   its size was read (tests/npz.rs `a_declared_size_that_lies_is_refused` failed), where
+//!   this reader refuses it.
+//!
+//! The zip64 records and the local-header walk follow APPNOTE.TXT (PKWARE), §4.3.
 
 use super::source::Source;
 use crate::error::{Error, FormatError, Result};

@@ -6,8 +6,9 @@
 //! Each block is centred by its own mean before its scatter is formed, so large means do not
 //! cancel, and partial moments from several workers can be merged in any order.
 
-use super::scatter::add_gram_upper;
-use crate::error::{DataError, Error, Result};
+use crate::error::{DataError, Result, ShareError};
+use crate::limits::MAX_UNITS;
+use crate::linalg::scatter::add_gram_upper;
 
 /// Running moments of the rows seen so far.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,10 +73,11 @@ impl Moments {
         self.merge_mean(&block_mean, n as u64);
     }
 
-    /// Merges the moments of other rows of the same matrix (another worker's share).
+    /// Merges the moments of other rows of the same matrix (another worker's share). Shares of
+    /// different widths are [`ShareError::UnequalUnits`].
     pub fn merge(&mut self, other: &Moments) -> Result<()> {
         if other.d != self.d {
-            return Err(DataError::ShapeMismatch { left: (self.n, self.d), right: (other.n, other.d) }.into());
+            return Err(ShareError::UnequalUnits { left: self.d, right: other.d }.into());
         }
         for i in 0..self.d {
             for j in i..self.d {
@@ -121,11 +123,43 @@ impl Moments {
         self.min.iter().zip(&self.max).filter(|(lo, hi)| lo == hi).count()
     }
 
-    /// The full symmetric covariance C = M / (N − 1), row-major.
-    pub fn covariance(&self) -> Result<Vec<f64>> {
+    /// Refuses moments whose covariance cannot be used: fewer than two rows, or a covariance that
+    /// overflows double precision. The rule: every mean and scatter entry finite, and the trace
+    /// T = tr C below √(largest double) ≈ 1.3e154, so that Σλ² = ‖C‖²_F ≤ T² (C is positive
+    /// semi-definite) is finite for the participation ratio. Values past ~1e154 square to ±Inf
+    /// and fail the first test; the column named is the first whose mean or variance is not
+    /// finite, else the first holding a non-finite cross term, else the one of largest variance.
+    fn check_covariance(&self) -> Result<()> {
         if self.n < 2 {
             return Err(DataError::TooFewRows { rows: self.n }.into());
         }
+        let d = self.d;
+        let scale = 1.0 / (self.n - 1) as f64;
+        let variance = |i: usize| self.scatter[i * d + i] * scale;
+        let bad_column = (0..d)
+            .find(|&i| !self.mean[i].is_finite() || !variance(i).is_finite())
+            .or_else(|| (0..d).find(|&i| self.scatter[i * d + i..(i + 1) * d].iter().any(|v| !v.is_finite())))
+            .or_else(|| {
+                let trace: f64 = (0..d).map(variance).sum();
+                if (trace * trace).is_finite() {
+                    None
+                } else {
+                    (0..d).max_by(|&a, &b| variance(a).total_cmp(&variance(b)))
+                }
+            });
+        match bad_column {
+            None => Ok(()),
+            Some(col) => {
+                let max_abs = self.min.iter().chain(&self.max).fold(0.0f64, |m, v| m.max(v.abs()));
+                Err(DataError::CovarianceOverflow { col, variance: variance(col), max_abs }.into())
+            }
+        }
+    }
+
+    /// The full symmetric covariance C = M / (N − 1), row-major. An error for fewer than two
+    /// rows, and [`DataError::CovarianceOverflow`] when it overflows (see `check_covariance`).
+    pub fn covariance(&self) -> Result<Vec<f64>> {
+        self.check_covariance()?;
         let d = self.d;
         let scale = 1.0 / (self.n - 1) as f64;
         let mut c = vec![0.0; d * d];
@@ -154,16 +188,21 @@ impl Moments {
         out
     }
 
-    /// Reads what [`to_flat`](Self::to_flat) wrote; a wrong length is an error, not a panic.
+    /// Reads what [`to_flat`](Self::to_flat) wrote; anything else is [`ShareError::Malformed`]
+    /// saying what is wrong, not a panic.
     pub fn from_flat(v: &[f64]) -> Result<Moments> {
-        let bad = || Error::Setting(format!("malformed partial moments ({} values)", v.len()));
-        let (&[d, n], rest) = v.split_first_chunk::<2>().ok_or_else(bad)?;
-        if d < 0.0 || d.fract() != 0.0 || d > crate::analysis::MAX_UNITS as f64 || n < 0.0 || n.fract() != 0.0 {
-            return Err(bad());
+        let bad = |detail: String| -> crate::error::Error { ShareError::Malformed { values: v.len(), detail }.into() };
+        let (&[d, n], rest) = v.split_first_chunk::<2>().ok_or_else(|| bad("fewer than 2 values".into()))?;
+        if !(0.0..=MAX_UNITS as f64).contains(&d) || d.fract() != 0.0 {
+            return Err(bad(format!("d = {d} is not a whole number of units from 0 to {MAX_UNITS}")));
+        }
+        if !(0.0..=u64::MAX as f64).contains(&n) || n.fract() != 0.0 {
+            return Err(bad(format!("n = {n} is not a whole number of rows")));
         }
         let d = d as usize;
-        if rest.len() != 3 * d + d * (d + 1) / 2 {
-            return Err(bad());
+        let want = 2 + 3 * d + d * (d + 1) / 2;
+        if v.len() != want {
+            return Err(bad(format!("d = {d} needs {want} values")));
         }
         let mut m = Moments::new(d);
         m.n = n as u64;
@@ -180,11 +219,10 @@ impl Moments {
     }
 
     /// The covariance, formed in the scatter's own memory (the moments are used up): at large D
-    /// this saves a second D × D matrix (512 MiB at D = 8192).
+    /// this saves a second D × D matrix (512 MiB at D = 8192). The same errors as
+    /// [`covariance`](Self::covariance).
     pub fn into_covariance(mut self) -> Result<Vec<f64>> {
-        if self.n < 2 {
-            return Err(DataError::TooFewRows { rows: self.n }.into());
-        }
+        self.check_covariance()?;
         let d = self.d;
         let scale = 1.0 / (self.n - 1) as f64;
         for i in 0..d {
@@ -209,6 +247,7 @@ impl Moments {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn naive_cov(x: &[f64], n: usize, d: usize) -> Vec<f64> {
         let mean: Vec<f64> = (0..d).map(|j| (0..n).map(|i| x[i * d + j]).sum::<f64>() / n as f64).collect();
@@ -257,9 +296,55 @@ mod tests {
         assert_eq!(back.to_flat(), flat);
         assert_eq!(back.covariance().unwrap(), m.covariance().unwrap());
         assert_eq!(back.into_covariance().unwrap(), m.covariance().unwrap());
-        assert!(Moments::from_flat(&flat[..flat.len() - 1]).is_err());
-        assert!(Moments::from_flat(&[]).is_err());
-        assert!(Moments::from_flat(&[-1.0, 0.0]).is_err());
+        let malformed = |values: usize, detail: &str| -> Error {
+            ShareError::Malformed { values, detail: detail.to_string() }.into()
+        };
+        let n = flat.len();
+        assert_eq!(Moments::from_flat(&flat[..n - 1]).unwrap_err(), malformed(n - 1, "d = 5 needs 32 values"));
+        assert_eq!(Moments::from_flat(&[]).unwrap_err(), malformed(0, "fewer than 2 values"));
+        let e = Moments::from_flat(&[-1.0, 0.0]).unwrap_err();
+        assert_eq!(e, malformed(2, "d = -1 is not a whole number of units from 0 to 16384"));
+        assert!(e.to_string().starts_with("malformed share of partial moments (2 values): d = -1 is not"), "{e}");
+        assert_eq!(Moments::from_flat(&[0.0, 2.5]).unwrap_err(), malformed(2, "n = 2.5 is not a whole number of rows"));
+        assert_eq!(Moments::from_flat(&[0.0, 3.0]).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn merging_shares_of_different_widths_is_a_typed_error() {
+        let mut a = Moments::new(3);
+        a.add_block(&mut [1.0, 2.0, 3.0, 4.0, 5.0, 7.0], 2);
+        let e = a.merge(&Moments::new(2)).unwrap_err();
+        assert_eq!(e, ShareError::UnequalUnits { left: 3, right: 2 }.into());
+        assert_eq!(
+            e.to_string(),
+            "cannot merge partial moments of 3 units with partial moments of 2 units: the shares must \
+             come from the same array"
+        );
+    }
+
+    #[test]
+    fn an_overflowing_covariance_names_the_column() {
+        // Column 1 holds values near 1e200: finite, but their squares (1e400) are not.
+        let mut m = Moments::new(3);
+        m.add_block(&mut [1.0, 1e200, 2.0, 2.0, -1e200, 1.0, 3.0, 3e200, 0.0], 3);
+        let e = m.covariance().unwrap_err();
+        assert!(
+            matches!(e, Error::Data(DataError::CovarianceOverflow { col: 1, variance, max_abs })
+                if variance == f64::INFINITY && max_abs == 3e200),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("column 1 (0-based) has variance inf; divide the data by 1e200"), "{e}");
+        assert_eq!(m.into_covariance().unwrap_err(), e);
+        // Every variance finite (≈ 1e300) but the total past √(largest double): Σλ² would
+        // overflow. Named: the column of largest variance (column 2, values ±2e150).
+        let mut m = Moments::new(3);
+        m.add_block(&mut [1e150, 0.0, 2e150, -1e150, 1.0, -2e150], 2);
+        let e = m.covariance().unwrap_err();
+        assert!(matches!(e, Error::Data(DataError::CovarianceOverflow { col: 2, .. })), "{e:?}");
+        // Large but safe: 1e75 squares to 1e150.
+        let mut m = Moments::new(2);
+        m.add_block(&mut [1e75, 0.0, -1e75, 1.0], 2);
+        assert!((m.covariance().unwrap()[0] / 2e150 - 1.0).abs() < 1e-15);
     }
 
     #[test]

@@ -4,7 +4,15 @@
 //! Fitted on log λ_n against log n over 1-based ranks `n_lo..=n_hi`, by weighted least
 //! squares with weights 1/n (`stringer`, the field's reference, Stringer et al. 2019
 //! `get_powerlaw`) or ordinary least squares (`ols`). A fit that the data cannot support is
-//! returned as invalid with its reason, never as a number.
+//! returned as invalid with its reason, never as a number. Every fit carries one display text,
+//! [`AlphaFit::label`], so that the page and the CLI say the same thing.
+//!
+//! Range presets reproduce the code they are named after ([`RangePreset::source`]):
+//! `stringer` = ranks 11 … 500 (Stringer et al.'s MATLAB `get_powerlaw(ss, 11:500)`; their
+//! Python notebook's `np.arange(11, 500)` is 0-based, ranks 12 … 500), `alpha-req` = ranks
+//! 11 … 100 (reptrix `get_alpha`, 0-based `np.arange(10, 100)`, weights 1/n). Both sources
+//! were read (MouseLand/stringer-pachitariu-et-al-2018b `powerlaws/get_powerlaw.m`,
+//! `python/utils.py`; arnab39/reptrix `reptrix/alpha.py`).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -41,20 +49,47 @@ impl fmt::Display for Estimator {
     }
 }
 
-/// Named fit ranges.
+/// Named fit ranges, each named after the code it reproduces ([`RangePreset::source`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RangePreset {
-    /// n = 11 … 500 (Stringer et al. 2019).
+    /// n = 11 … 500: Stringer et al. 2019, MATLAB `get_powerlaw(ss, 11:500)`.
     Stringer,
-    /// n = 4 … 100 (α-ReQ, Agrawal et al. 2022).
+    /// n = 11 … 100: α-ReQ (Agrawal et al. 2022), reptrix `get_alpha` (0-based `np.arange(10, 100)`).
     AlphaReq,
 }
 
 impl RangePreset {
+    /// Every preset, in the order a chooser lists them.
+    pub const ALL: [RangePreset; 2] = [RangePreset::Stringer, RangePreset::AlphaReq];
+
+    /// 1-based ranks (n_lo, n_hi), both included.
     pub fn bounds(self) -> (usize, usize) {
         match self {
             RangePreset::Stringer => (11, 500),
-            RangePreset::AlphaReq => (4, 100),
+            RangePreset::AlphaReq => (11, 100),
+        }
+    }
+
+    /// The name the CLI's `--preset` and the page's chooser use.
+    pub fn name(self) -> &'static str {
+        match self {
+            RangePreset::Stringer => "stringer",
+            RangePreset::AlphaReq => "alpha-req",
+        }
+    }
+
+    /// Where the range comes from, as the page's tooltip and METHODS.md cite it.
+    pub fn source(self) -> &'static str {
+        match self {
+            RangePreset::Stringer => {
+                "Stringer, Pachitariu et al. 2019 (Nature 571:361), MouseLand/stringer-pachitariu-et-al-2018b: \
+                 MATLAB get_powerlaw(ss, 11:500), i.e. ranks 11…500 weighted 1/n (e.g. sims/simPowerLaw.m); \
+                 their Python notebook fits np.arange(11, 500), 0-based, i.e. ranks 12…500"
+            }
+            RangePreset::AlphaReq => {
+                "α-ReQ, Agrawal et al. 2022 (NeurIPS), reptrix get_alpha (arnab39/reptrix, reptrix/alpha.py): \
+                 0-based np.arange(10, 100), i.e. ranks 11…100 weighted 1/n"
+            }
         }
     }
 }
@@ -106,12 +141,25 @@ pub struct AlphaFit {
     pub r2: Option<f64>,
     /// Why the fit is invalid, when it is.
     pub reason: Option<String>,
+    /// The one text every front end shows for this fit: "2.394 (stringer, n = 11…128)", or
+    /// "none (reason)" when the fit is invalid.
+    #[serde(default)]
+    pub label: String,
+}
+
+impl AlphaFit {
+    fn invalid(mut self, reason: String) -> AlphaFit {
+        self.label = format!("none ({reason})");
+        self.reason = Some(reason);
+        self
+    }
 }
 
 /// Fits α to the descending `values` of a matrix with `n_rows` rows and numerical rank `rank`.
 pub fn fit_alpha(values: &[f64], n_rows: u64, rank: usize, request: &FitRequest) -> AlphaFit {
-    let (lo, hi) = request.resolve(values.len());
-    let mut fit = AlphaFit {
+    let d = values.len();
+    let (lo, hi) = request.resolve(d);
+    let fit = AlphaFit {
         estimator: request.estimator,
         rank_lo: lo,
         rank_hi: hi,
@@ -121,46 +169,68 @@ pub fn fit_alpha(values: &[f64], n_rows: u64, rank: usize, request: &FitRequest)
         n_points: 0,
         r2: None,
         reason: None,
+        label: String::new(),
     };
-    let invalid = |mut fit: AlphaFit, reason: String| {
-        fit.reason = Some(reason);
-        fit
-    };
-    if lo < 1 || hi < lo + 1 {
-        return invalid(fit, format!("fewer than 2 points in the fit range n = {lo}…{hi}"));
+    if lo < 1 {
+        return fit.invalid("n_lo = 0: ranks are 1-based, so n_lo must be ≥ 1".into());
+    }
+    if request.hi < lo + 1 {
+        return fit.invalid(format!(
+            "the range n_lo = {lo} to n_hi = {} holds fewer than 2 ranks; choose n_hi ≥ n_lo + 1",
+            request.hi
+        ));
+    }
+    if hi < 2 {
+        return fit.invalid(format!(
+            "D = {d} unit(s): n_hi is capped at ⌊D/2⌋ = {hi}, which leaves fewer than 2 ranks to fit"
+        ));
+    }
+    if hi < lo + 1 {
+        return fit.invalid(format!(
+            "n_hi is capped at ⌊D/2⌋ = {hi} (D = {d}), below n_lo + 1 = {}; choose n_lo ≤ {}",
+            lo + 1,
+            hi - 1
+        ));
     }
     if hi as u64 > n_rows.saturating_sub(1) {
-        return invalid(
-            fit,
-            format!("n_hi = {hi} exceeds N − 1 = {}: too few rows for this range", n_rows.saturating_sub(1)),
-        );
+        return fit
+            .invalid(format!("n_hi = {hi} exceeds N − 1 = {}: too few rows for this range", n_rows.saturating_sub(1)));
     }
     if hi > rank {
-        return invalid(fit, format!("n_hi = {hi} exceeds the numerical rank r = {rank}: the tail is round-off"));
+        return fit.invalid(format!("n_hi = {hi} exceeds the numerical rank r = {rank}: the tail is round-off"));
     }
     if let Some((i, v)) = values[lo - 1..hi].iter().enumerate().find(|(_, v)| **v <= 0.0) {
-        return invalid(fit, format!("λ_{} = {v:e} ≤ 0 inside the fit range", lo + i));
+        return fit.invalid(format!("λ_{} = {v:e} ≤ 0 inside the fit range", lo + i));
     }
-    let points: Vec<(f64, f64, f64)> = (lo..=hi)
+    let points = log_points(values, lo, hi, request.estimator);
+    let (slope, intercept, r2) = weighted_line(&points);
+    let alpha = -slope;
+    AlphaFit {
+        valid: true,
+        alpha: Some(alpha),
+        intercept: Some(intercept),
+        n_points: points.len(),
+        r2,
+        label: format!("{alpha:.3} ({}, n = {lo}…{hi})", request.estimator),
+        ..fit
+    }
+}
+
+/// (ln n, ln λ_n, weight) for ranks `lo..=hi` (1-based; every λ_n > 0), weights by `estimator`.
+pub(crate) fn log_points(values: &[f64], lo: usize, hi: usize, estimator: Estimator) -> Vec<(f64, f64, f64)> {
+    (lo..=hi)
         .map(|n| {
-            let w = match request.estimator {
+            let w = match estimator {
                 Estimator::Stringer => 1.0 / n as f64,
                 Estimator::Ols => 1.0,
             };
             ((n as f64).ln(), values[n - 1].ln(), w)
         })
-        .collect();
-    let (slope, intercept, r2) = weighted_line(&points);
-    fit.valid = true;
-    fit.alpha = Some(-slope);
-    fit.intercept = Some(intercept);
-    fit.n_points = points.len();
-    fit.r2 = r2;
-    fit
+        .collect()
 }
 
 /// Weighted least-squares line through (x, y, w): (slope, intercept, R²).
-fn weighted_line(points: &[(f64, f64, f64)]) -> (f64, f64, Option<f64>) {
+pub(crate) fn weighted_line(points: &[(f64, f64, f64)]) -> (f64, f64, Option<f64>) {
     let sw: f64 = points.iter().map(|p| p.2).sum();
     let mx = points.iter().map(|p| p.2 * p.0).sum::<f64>() / sw;
     let my = points.iter().map(|p| p.2 * p.1).sum::<f64>() / sw;
@@ -201,7 +271,47 @@ mod tests {
         let mut with_zero = values.clone();
         with_zero[20] = 0.0;
         assert!(fit_alpha(&with_zero, 1000, 100, &req).reason.unwrap().contains("λ_21"));
+        // D = 20 caps n_hi at 10, below n_lo + 1 = 12.
         let fit = fit_alpha(&values[..20], 1000, 20, &req);
-        assert!(fit.reason.unwrap().contains("fewer than 2 points"));
+        assert_eq!(
+            fit.reason.as_deref(),
+            Some("n_hi is capped at ⌊D/2⌋ = 10 (D = 20), below n_lo + 1 = 12; choose n_lo ≤ 9")
+        );
+        assert_eq!(fit.label, format!("none ({})", fit.reason.unwrap()));
+    }
+
+    #[test]
+    fn labels_and_messages_name_the_real_problem() {
+        let values: Vec<f64> = (1..=256).map(|n| 2.0 * (n as f64).powf(-2.5)).collect();
+        let fit = fit_alpha(&values, 540, 256, &FitRequest::default());
+        assert_eq!(fit.label, "2.500 (stringer, n = 11…128)");
+        let ols = FitRequest { estimator: Estimator::Ols, lo: 11, hi: 100 };
+        assert_eq!(fit_alpha(&values, 540, 256, &ols).label, "2.500 (ols, n = 11…100)");
+        // n_lo = 0 says that ranks start at 1, not "fewer than 2 points".
+        let zero = FitRequest { lo: 0, ..FitRequest::default() };
+        assert_eq!(
+            fit_alpha(&values, 540, 256, &zero).label,
+            "none (n_lo = 0: ranks are 1-based, so n_lo must be ≥ 1)"
+        );
+        // D = 1 never prints the range "11…0".
+        let one = fit_alpha(&[1.0], 540, 1, &FitRequest::default());
+        assert_eq!(
+            one.label,
+            "none (D = 1 unit(s): n_hi is capped at ⌊D/2⌋ = 0, which leaves fewer than 2 ranks to fit)"
+        );
+        assert!(!one.label.contains("…"));
+        let reversed = FitRequest { lo: 50, hi: 20, ..FitRequest::default() };
+        assert!(fit_alpha(&values, 540, 256, &reversed).label.contains("n_lo = 50 to n_hi = 20"));
+    }
+
+    #[test]
+    fn presets_are_the_ranges_of_their_sources() {
+        // reptrix get_alpha: 0-based np.arange(10, 100) is ranks 11…100; Stringer's MATLAB 11:500.
+        assert_eq!(RangePreset::AlphaReq.bounds(), (11, 100));
+        assert_eq!(RangePreset::Stringer.bounds(), (11, 500));
+        for p in RangePreset::ALL {
+            assert_eq!(p.name().parse::<RangePreset>(), Ok(p));
+            assert!(p.source().contains(if p == RangePreset::Stringer { "11:500" } else { "np.arange(10, 100)" }));
+        }
     }
 }

@@ -55,6 +55,17 @@ pub fn k_for_fraction(values: &[f64], fraction: f64) -> usize {
     values.len()
 }
 
+/// `x` with `digits` significant digits, for messages: 0.03125 → "0.031", 2.109 → "2.1",
+/// 540 → "540" (never "0.0" for a small positive ratio).
+pub fn significant(x: f64, digits: usize) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i64;
+    let decimals = (digits as i64 - 1 - magnitude).max(0) as usize;
+    format!("{x:.decimals$}")
+}
+
 /// Cumulative variance fractions, for the cumulative plot.
 pub fn cumulative_fractions(values: &[f64]) -> Vec<f64> {
     let total: f64 = values.iter().sum();
@@ -78,5 +89,13 @@ mod tests {
         assert!((s.participation_ratio - 10.0).abs() < 1e-12);
         assert!((s.effective_rank - 10.0).abs() < 1e-12);
         assert_eq!((s.numerical_rank, s.k90), (10, 9));
+    }
+
+    #[test]
+    fn significant_digits_never_round_a_ratio_to_zero() {
+        assert_eq!(significant(2.0 / 64.0, 2), "0.031");
+        assert_eq!(significant(540.0 / 256.0, 2), "2.1");
+        assert_eq!(significant(4000.0 / 3.0, 2), "1333");
+        assert_eq!(significant(0.0, 2), "0");
     }
 }

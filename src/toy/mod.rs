@@ -41,7 +41,7 @@ pub mod metrics;
 pub mod model;
 
 use crate::error::{Error, Result};
-use crate::stats::eigen::eigenvalues_desc;
+use crate::linalg::eigen::eigenvalues_desc;
 use crate::stats::Moments;
 use serde::{Deserialize, Serialize};
 
@@ -536,5 +536,5 @@ fn evaluate(
         left -= rows;
     }
     let cov = moments.covariance()?;
-    Ok(Evaluation { loss: loss / (samples as f64 * n as f64), eigenvalues: eigenvalues_desc(&cov, m) })
+    Ok(Evaluation { loss: loss / (samples as f64 * n as f64), eigenvalues: eigenvalues_desc(&cov, m)? })
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: the reference data and loading matrices.
 #![allow(dead_code)]
 
-use eigenlens::analysis::{self, Options, Report};
+use eigenlens::analysis::{self, Options, Preprocess, Report};
 use eigenlens::read::{self, source::FileSource, MemSource};
 use std::path::{Path, PathBuf};
 
@@ -37,11 +37,17 @@ pub fn layer() -> (usize, usize, Vec<f64>) {
     (shape[0] as usize, shape[1] as usize, x)
 }
 
+/// Analyses a file of tests/data as the CLI and the page do: through its opened form, so that
+/// the stored type reaches the report (precision floor).
 pub fn analyze_file(rel: &str, options: &Options) -> eigenlens::Result<Report> {
+    analyze_file_with(rel, options, &Preprocess::default())
+}
+
+pub fn analyze_file_with(rel: &str, options: &Options, pre: &Preprocess) -> eigenlens::Result<Report> {
     let path = data(rel);
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut opened = read::open_matrix(FileSource::open(&path)?, &name, None, None)?;
-    analysis::analyze(opened.rows.as_mut(), options, &mut |_, _| true)
+    analysis::analyze_opened(&mut opened, options, pre, &mut |_, _| true)
 }
 
 pub fn analyze_bytes(name: &str, bytes: Vec<u8>) -> eigenlens::Result<Report> {

@@ -36,7 +36,7 @@ test('two spectra and one projections element in a post: reference α and R; cur
   assert.equal(await part('sweep', 'roughness'), SWEEP.roughness_sweep_order.toPrecision(4));
   // One facet per projection, each drawing its curve.
   assert.equal(await page.locator('#sweep .proj-curve path').count(), 4, 'K = 4 curves drawn');
-  assert.match(await part('sweep', 'caption'), /may be differentiable \(a necessary condition, not a sufficient one\)/);
+  assert.match(await part('sweep', 'caption'), /lies above 1 \+ 2\/d = 3\.000 \(d = 1\).*necessary, not sufficient/);
   assert.equal(await part('broken', 'error'), 'could not fetch nope.npy: HTTP 404 Not Found');
 
   // The same seed on the command line gives the same curves.

@@ -68,6 +68,7 @@ export function mountVerdict(page) {
       return tr;
     }));
     $('verdict-table').dataset.rows = String(list.length);
+    $('verdict-table').dataset.d = String(d); // the d these rows are for (tests wait on it)
   };
 
   const fill = async () => {
@@ -92,9 +93,12 @@ export function mountVerdict(page) {
     render();
   });
   page.on('sweep', ({ report, name }) => {
+    // The sweep's verdict uses the α the core chose (cross-validated when a repeat was given)
+    // and its block-bootstrap interval: ask again with exactly those, for the d chosen here.
     const v = report?.verdict;
-    const interval = Number.isFinite(v?.lo) && Number.isFinite(v?.hi) ? { lo: v.lo, hi: v.hi } : null;
-    codes.sweep = report && { name, fit: report.alpha_fit, source: v?.source ?? 'plain', interval };
+    const interval = v?.interval ? { lo: v.interval[0], hi: v.interval[1] } : null;
+    const fit = v ? { valid: v.alpha !== null && v.alpha !== undefined, alpha: v.alpha } : report?.alpha_fit;
+    codes.sweep = report && { name, fit, source: v?.alpha_source ?? 'plain', interval };
     render();
   });
   page.on('synth', (list) => { codes.synth = list; render(); });

@@ -1,12 +1,28 @@
-//! `eigenlens analyze`: the spectrum, α and dimensionality of one matrix.
+//! `eigenlens analyze`: the spectrum, α, its diagnostics and dimensionality of one matrix.
+//!
+//! A seekable file large enough is read by one thread per core, each on its share of rows
+//! (`plan::row_shares`); the shares' moments merge by the Chan update and their rounding noise
+//! by `RoundingNoise::merge`, so the report is the one-reader report up to round-off.
+//!
+//! `--bootstrap B` holds the rows in memory and resamples them in blocks (`bootstrap`): whole
+//! sequences of a 3-D [S, T, H] tensor by default (T − k rows with `--skip-positions k`), single
+//! rows otherwise; `alpha_interval` and the whole `bootstrap` report join the JSON.
 
-use crate::args::{emit, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs};
-use eigenlens::analysis::{self, Options, Report};
+use crate::args::{
+    cli_words, emit, guesses, note_lines, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs,
+    PreArgs, ReadArgs,
+};
+use eigenlens::analysis::{self, Accumulated, Preprocess, Report};
+use eigenlens::bootstrap::{bootstrap_alpha, default_block, BootstrapReport, BootstrapSettings};
+use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
+use eigenlens::read::{ArrayInfo, ReadOptions};
+use eigenlens::stats::precision::RoundingNoise;
+use eigenlens::stats::FitRequest;
 use std::fmt::Write;
 use std::ops::Range;
 
-/// The eigenspectrum, power-law exponent α and dimensionality of one matrix (rows = inputs,
-/// columns = units)
+/// The eigenspectrum, power-law exponent α (with its fit-range diagnostics and the storage
+/// precision floor) and dimensionality of one matrix (rows = inputs, columns = units)
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
     /// The matrix: a file, or FILE:KEY for one array of a .npz or .safetensors file
@@ -14,54 +30,193 @@ pub struct AnalyzeArgs {
     pub file: String,
     #[command(flatten)]
     pub fit: FitArgs,
-    /// Analyse only rows A to B (0-based, B exclusive; either end may be left out)
+    #[command(flatten)]
+    pub pre: PreArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Analyse only rows A to B of the matrix as read (0-based, B exclusive; either end may be left out)
     #[arg(long, value_name = "A:B", value_parser = parse_rows)]
     pub rows: Option<Range<u64>>,
     /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
     #[arg(long)]
     pub drop_nonfinite: bool,
-    /// Print one JSON object (every figure, all D eigenvalues) instead of a summary
+    /// Print one JSON object (every figure, all D eigenvalues, the diagnostics) instead of a summary
     #[arg(long)]
     pub json: bool,
+    /// Bootstrap α with B resamples (holds the rows in memory): adds `alpha_interval` and
+    /// `bootstrap` to the JSON
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Rows per resampled block [default: whole sequences (T rows, T − K with --skip-positions K)
+    /// for an [S, T, H] tensor, whose tokens are not independent; else single rows]
+    #[arg(long, value_name = "L", requires = "bootstrap")]
+    pub block: Option<usize>,
+    /// Seed of the bootstrap's resamples
+    #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
+    pub seed: u64,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
-    let spec = args.file.as_str();
-    let options = Options { fit: args.fit.request(), drop_nonfinite: args.drop_nonfinite };
-    let mut opened = open_matrix_file(spec, args.rows.clone())?;
-    let (path, _) = split_key(spec);
-    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
-    let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let shares = eigenlens::plan::row_shares(path, &opened.info, args.rows, readers);
-    let acc = if shares.len() > 1 {
-        drop(opened.rows);
-        accumulate_shares(spec, &shares, options.drop_nonfinite)?
-    } else {
-        analysis::accumulate(opened.rows.as_mut(), options.drop_nonfinite, &mut |_, _| true).map_err(input)?
+    let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
+    if args.bootstrap.is_some() && (pre.standardize || pre.remove_top > 0) {
+        return Err(Failure::Usage(
+            "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize or --remove-top, \
+             so its interval would not be of the α reported: drop one or the other"
+                .into(),
+        ));
+    }
+    let mut report = report_of(&args.file, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre)?;
+    // What the reader guessed comes first among the notes: it decides what the rest is about.
+    let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(&args.file, info, false));
+    notes.extend(report.warnings.iter().map(|w| cli_words(w)));
+    report.warnings = notes;
+    let boot = match (args.bootstrap, &report.source) {
+        (Some(b), Some(info)) => Some(bootstrap(&args, info, b, &options, &fit)?),
+        _ => None,
     };
-    let mut report = analysis::spectrum_report(acc, &options.fit).map_err(input)?;
-    report.source = Some(opened.info);
-    if args.json {
-        print_json(&report)
-    } else {
-        emit(&summary(&report))
+    match (args.json, boot) {
+        (true, None) => print_json(&report),
+        (true, Some(boot)) => {
+            // The report's own keys, then `alpha_interval` and the whole bootstrap beside them.
+            let mut json = serde_json::to_value(&report).map_err(|e| Failure::Input(e.to_string()))?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("alpha_interval".into(), serde_json::to_value(&boot.alpha_interval).unwrap_or_default());
+                object.insert("bootstrap".into(), serde_json::to_value(&boot).unwrap_or_default());
+            }
+            print_json(&json)
+        }
+        (false, boot) => {
+            let mut text = summary(&report);
+            if let Some(boot) = boot {
+                text.push_str(&bootstrap_summary(&boot));
+            }
+            emit(&text)
+        }
     }
 }
 
-/// Each share read by its own thread and reader; the moments merged in row order (Chan).
+/// Rows per sequence of the matrix as read: T, or T − k with `--skip-positions k` (the
+/// reader's `sequence_len`); none for a matrix.
+fn sequence_rows(info: &ArrayInfo) -> Option<usize> {
+    info.sequence_len.and_then(|t| usize::try_from(t).ok()).filter(|t| *t > 0).or_else(|| default_block(&info.shape))
+}
+
+/// The bootstrap of α over the same rows, in blocks of `--block` rows (whole sequences of a
+/// 3-D tensor by default, and the notes say so).
+fn bootstrap(
+    args: &AnalyzeArgs,
+    info: &ArrayInfo,
+    b: usize,
+    options: &ReadOptions,
+    fit: &FitRequest,
+) -> Result<BootstrapReport, Failure> {
+    let spec = args.file.as_str();
+    let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
+    let mut opened = open_matrix_file(spec, args.rows.clone(), options)?;
+    let mut x = Matrix::read_all(opened.rows.as_mut(), DEFAULT_MEMORY_LIMIT).map_err(input)?;
+    if args.drop_nonfinite {
+        let d = x.cols;
+        let kept: Vec<f64> =
+            x.data.chunks_exact(d).filter(|r| r.iter().all(|v| v.is_finite())).flatten().copied().collect();
+        x = Matrix { rows: kept.len() / d.max(1), cols: d, data: kept };
+    }
+    let sequence = sequence_rows(info);
+    let settings =
+        BootstrapSettings { b, seed: args.seed, fit: *fit, block: args.block.or(sequence), ..Default::default() };
+    let mut boot = bootstrap_alpha(&x, &settings, &mut |_| true).map_err(|e| match e {
+        eigenlens::Error::Setting(msg) => Failure::Usage(msg),
+        e => input(e),
+    })?;
+    if let (None, Some(t)) = (args.block, sequence) {
+        boot.warnings.insert(
+            0,
+            format!(
+                "resampled whole sequences: blocks of {t} rows, one sequence each, the default for an [S, T, H] \
+                 tensor, whose tokens are not independent inputs; --block L sets another length"
+            ),
+        );
+        // Whole sequences only when the row range starts at a sequence boundary.
+        if let Some(rows) = args.rows.as_ref().filter(|r| r.start % t as u64 != 0) {
+            boot.warnings.push(format!(
+                "--rows starts at row {}, inside a sequence of T = {t}: the blocks of {t} rows do not follow \
+                 sequence boundaries",
+                rows.start
+            ));
+        }
+    }
+    boot.warnings = boot.warnings.iter().map(|w| cli_words(w)).collect();
+    Ok(boot)
+}
+
+/// The bootstrap lines of the readable summary.
+fn bootstrap_summary(r: &BootstrapReport) -> String {
+    let mut s = String::new();
+    let rows = if r.block == 1 { "single rows".to_string() } else { format!("blocks of {} rows", r.block) };
+    // Writing to a String cannot fail.
+    let _ = match &r.alpha_interval {
+        Some(i) => writeln!(
+            s,
+            "alpha interval       [{:.4}, {:.4}]  ({:.0} %, α̂ ± z·se, se = {:.4}; B = {}, {rows}, seed {})",
+            i.lo,
+            i.hi,
+            i.level * 100.0,
+            r.se.unwrap_or(f64::NAN),
+            r.b,
+            r.seed
+        ),
+        None => writeln!(s, "alpha interval       none  ({} of {} resamples without a valid α)", r.n_invalid, r.b),
+    };
+    s.push_str(&note_lines(&r.warnings));
+    s
+}
+
+/// The report of the matrix `spec` (FILE[:KEY]) read as `options` say (by several threads when
+/// the file allows), with the rounding noise of its stored type, then fitted with `fit` after
+/// `pre`. The reader's guesses are in `source.guesses`, not yet among the warnings.
+pub fn report_of(
+    spec: &str,
+    rows: Option<Range<u64>>,
+    drop_nonfinite: bool,
+    options: &ReadOptions,
+    fit: &FitRequest,
+    pre: &Preprocess,
+) -> Result<Report, Failure> {
+    let mut opened = open_matrix_file(spec, rows.clone(), options)?;
+    let (path, _) = split_key(spec);
+    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shares = eigenlens::plan::row_shares(path, &opened.info, rows, readers);
+    let (acc, rounding) = if shares.len() > 1 {
+        drop(opened.rows);
+        accumulate_shares(spec, &shares, options, &opened.info.dtype, drop_nonfinite)?
+    } else {
+        analysis::accumulate_stored(opened.rows.as_mut(), &opened.info.dtype, drop_nonfinite, &mut |_, _| true)
+            .map_err(input)?
+    };
+    let mut report = analysis::report_from(acc, rounding.as_ref(), fit, pre).map_err(input)?;
+    report.source = Some(opened.info);
+    Ok(report)
+}
+
+/// Each share read by its own thread and reader; the moments (Chan) and the rounding noise
+/// merged in row order.
 fn accumulate_shares(
     spec: &str,
     shares: &[Range<u64>],
+    options: &ReadOptions,
+    dtype: &str,
     drop_nonfinite: bool,
-) -> Result<analysis::Accumulated, Failure> {
+) -> Result<(Accumulated, Option<RoundingNoise>), Failure> {
     let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
-    let parts: Vec<Result<analysis::Accumulated, Failure>> = std::thread::scope(|scope| {
+    type Part = Result<(Accumulated, Option<RoundingNoise>), Failure>;
+    let parts: Vec<Part> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
             .map(|share| {
                 scope.spawn(move || {
-                    let mut opened = open_matrix_file(spec, Some(share.clone()))?;
-                    analysis::accumulate(opened.rows.as_mut(), drop_nonfinite, &mut |_, _| true).map_err(input)
+                    let mut opened = open_matrix_file(spec, Some(share.clone()), options)?;
+                    analysis::accumulate_stored(opened.rows.as_mut(), dtype, drop_nonfinite, &mut |_, _| true)
+                        .map_err(input)
                 })
             })
             .collect();
@@ -70,12 +225,17 @@ fn accumulate_shares(
             .map(|h| h.join().unwrap_or_else(|_| Err(Failure::Input("a reader thread failed".into()))))
             .collect()
     });
-    let mut total: Option<analysis::Accumulated> = None;
+    let mut total: Option<(Accumulated, Option<RoundingNoise>)> = None;
     for part in parts {
-        let part = part?;
+        let (acc, rounding) = part?;
         match &mut total {
-            None => total = Some(part),
-            Some(acc) => acc.merge(&part).map_err(input)?,
+            None => total = Some((acc, rounding)),
+            Some((sum, sum_rounding)) => {
+                sum.merge(&acc).map_err(input)?;
+                if let (Some(a), Some(b)) = (sum_rounding.as_mut(), rounding.as_ref()) {
+                    a.merge(b).map_err(input)?;
+                }
+            }
         }
     }
     total.ok_or_else(|| Failure::Input("no rows to read".into()))
@@ -107,36 +267,94 @@ fn write_summary(s: &mut String, r: &Report) -> std::fmt::Result {
     if r.n_dropped_rows > 0 {
         writeln!(s, "rows dropped         {} (NaN/Inf)", r.n_dropped_rows)?;
     }
+    let p = &r.preprocessing;
+    if p.standardized {
+        writeln!(s, "units                z-scored: the spectrum is of the correlation matrix")?;
+    }
+    if p.removed_top > 0 {
+        let removed: Vec<String> = p.removed_eigenvalues.iter().map(|v| format!("{v:.4e}")).collect();
+        let label = format!("removed top {}", p.removed_top);
+        writeln!(s, "{label:<21}λ = {} (the rest renumbered from 1)", removed.join(" "))?;
+    }
     writeln!(s, "total variance       {:.6e}", r.total_variance)?;
     writeln!(s, "numerical rank       {}", r.numerical_rank)?;
     writeln!(s, "constant columns     {}", r.n_constant_columns)?;
     writeln!(s, "participation ratio  {:.4}", r.participation_ratio)?;
     writeln!(s, "effective rank       {:.4}", r.effective_rank)?;
     writeln!(s, "k90                  {}", r.k90)?;
-    let f = &r.alpha_fit;
-    match (f.valid, f.alpha) {
-        (true, Some(alpha)) => writeln!(
-            s,
-            "alpha                {alpha:.4}  ({} fit, n = {}…{}, {} points, R² = {:.4})",
-            f.estimator,
-            f.rank_lo,
-            f.rank_hi,
-            f.n_points,
-            f.r2.unwrap_or(f64::NAN)
-        )?,
-        _ => writeln!(
-            s,
-            "alpha                none  ({} fit, n = {}…{}: {})",
-            f.estimator,
-            f.rank_lo,
-            f.rank_hi,
-            f.reason.as_deref().unwrap_or("invalid")
-        )?,
-    }
+    write_alpha(s, r)?;
     let top: Vec<String> = r.eigenvalues.iter().take(5).map(|v| format!("{v:.4e}")).collect();
     writeln!(s, "eigenvalues (top 5)  {}", top.join(" "))?;
     for w in &r.warnings {
         writeln!(s, "note: {w}")?;
+    }
+    Ok(())
+}
+
+/// α as the core labels it, then the curvature verdict, the suggested range and the precision
+/// floor, each saying what it does not show.
+fn write_alpha(s: &mut String, r: &Report) -> std::fmt::Result {
+    let f = &r.alpha_fit;
+    match f.r2 {
+        Some(r2) if f.valid => writeln!(s, "alpha                {}  {} points, R² = {r2:.4}", f.label, f.n_points)?,
+        _ => writeln!(s, "alpha                {}", f.label)?,
+    }
+    let d = &r.fit_diagnostics;
+    let c = &d.curvature;
+    if !c.tested {
+        writeln!(s, "curvature            not tested: {}", c.reason.as_deref().unwrap_or("no valid fit"))?;
+    } else if c.flagged {
+        let slopes: Vec<String> = c.slopes.iter().map(|a| format!("{a:.2}")).collect();
+        let breaks: Vec<String> = c.breaks.iter().map(|b| b.to_string()).collect();
+        writeln!(
+            s,
+            "curvature            {}: not one power law over n = {}…{} (slopes {} broken at n ≈ {}); α depends on \
+             the range",
+            c.kind.as_deref().unwrap_or("flagged"),
+            f.rank_lo,
+            f.rank_hi,
+            slopes.join(" → "),
+            breaks.join(", ")
+        )?;
+    } else {
+        let slopes: Vec<String> = c.slopes.iter().map(|a| format!("{a:.2}")).collect();
+        writeln!(
+            s,
+            "curvature            not flagged over n = {}…{} (slopes {}: flattening {:.0} %, steepening {:.0} %, \
+             broken law {:.0} % of the residual); a milder bend, or one outside the range, is not ruled out",
+            f.rank_lo,
+            f.rank_hi,
+            slopes.join(" → "),
+            c.flattening * 100.0,
+            c.steepening * 100.0,
+            c.rss_ratio.unwrap_or(1.0) * 100.0
+        )?;
+    }
+    match &d.suggested {
+        Some(g) => writeln!(
+            s,
+            "suggested range      n = {}…{}: local slope within ±{:.0} % (α = {:.3} there); stable, not proven clean",
+            g.lo,
+            g.hi,
+            eigenlens::stats::diagnostics::STABLE_TOLERANCE * 100.0,
+            g.alpha
+        )?,
+        None => writeln!(s, "suggested range      none: {}", d.suggested_reason.as_deref().unwrap_or("none found"))?,
+    }
+    match (&r.precision_floor, &r.source) {
+        (Some(floor), _) => {
+            let reach = r.eigenvalues.iter().take_while(|v| **v >= 10.0 * floor.value).count();
+            writeln!(
+                s,
+                "precision floor      {:.3e} ({} rounding, ulp²/12 per value; its eigenvalues {:.2e}…{:.2e}); \
+                 λ_n ≥ 10× the floor up to n = {reach}",
+                floor.value, floor.dtype, floor.band[0], floor.band[1]
+            )?;
+        }
+        (None, Some(info)) => {
+            writeln!(s, "precision floor      not measured for {} (only f16, bf16 and integer storage)", info.dtype)?
+        }
+        (None, None) => {}
     }
     Ok(())
 }

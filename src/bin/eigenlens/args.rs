@@ -1,7 +1,10 @@
-//! What the commands share: the fit flags, `--rows A:B`, `FILE[:KEY]`, opening a matrix, the
-//! three ways a command ends early (bad usage, bad input, a closed stdout) and writing output.
+//! What the commands share: the fit flags, the preprocessing flags, the reading flags,
+//! `--rows A:B`, `FILE[:KEY]`, opening a matrix, the reader's guesses worded as flags, the three
+//! ways a command ends early (bad usage, bad input, a closed stdout) and writing output.
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use eigenlens::analysis::Preprocess;
+use eigenlens::read::{ArrayInfo, Header, IndexCol, ReadOptions};
 use eigenlens::stats::{Estimator, FitRequest, RangePreset};
 use std::io::Write;
 use std::ops::Range;
@@ -69,6 +72,85 @@ impl FitArgs {
     }
 }
 
+/// The preprocessing flags of the commands that read one spectrum per file (analyze, compare).
+#[derive(clap::Args, Debug, Default)]
+pub struct PreArgs {
+    /// Z-score the units: the spectrum of the correlation matrix instead of the covariance
+    #[arg(long)]
+    pub standardize: bool,
+    /// Drop the top K eigenvalues (the data's own top K principal components) from the fit, the
+    /// figures and the summary, and renumber the rest from 1
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub remove_top: usize,
+}
+
+impl PreArgs {
+    pub fn preprocess(&self) -> Preprocess {
+        Preprocess { standardize: self.standardize, remove_top: self.remove_top }
+    }
+}
+
+/// How to read a file where eigenlens would otherwise guess or read the array as stored
+/// (`read::ReadOptions`); every command that reads a matrix takes them.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct ReadArgs {
+    /// Text tables: whether the first row is a header [default: guessed, and the guess printed]
+    #[arg(long, value_name = "yes|no|auto", value_parser = PossibleValuesParser::new(["yes", "no", "auto"])
+        .try_map(|s| s.parse::<Header>()))]
+    pub header: Option<Header>,
+    /// Text tables: the 0-based column that is a row index (not a unit), none, or auto
+    /// [default: guessed, and the guess printed]
+    #[arg(long, value_name = "N|none|auto", value_parser = |s: &str| s.parse::<IndexCol>())]
+    pub index_col: Option<IndexCol>,
+    /// Read a 2-D array's columns as rows: the file stores units × samples (Suite2p's neurons ×
+    /// time); free for .npy, .safetensors and stored .npz, held in memory for text
+    #[arg(long)]
+    pub transpose: bool,
+    /// Drop the first K positions of every sequence of a 3-D [S, T, H] tensor (a BOS token, say)
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub skip_positions: usize,
+}
+
+impl ReadArgs {
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            header: self.header.unwrap_or_default(),
+            index_col: self.index_col.unwrap_or_default(),
+            transpose: self.transpose,
+            skip_positions: self.skip_positions,
+        }
+    }
+}
+
+/// A reader's guess or a report's warning in the CLI's words: the setting it names becomes the
+/// flag that sets it. A text worded otherwise is returned as it is.
+pub fn cli_words(guess: &str) -> String {
+    let mut s = guess
+        .replace("set header to no", "pass --header no")
+        .replace("set index column to none", "pass --index-col none")
+        .replace("choose another by name", "choose another as FILE:KEY")
+        .replace("transpose it;", "transpose it (--transpose);")
+        .replace("(block = T for", "(--block T for");
+    if s.ends_with(", transpose") {
+        s.push_str(" (--transpose)");
+    }
+    s
+}
+
+/// What the reader guessed about the matrix `info` of `spec`, in the CLI's words; each prefixed
+/// with the file when a command reads several (`prefix`).
+pub fn guesses(spec: &str, info: &ArrayInfo, prefix: bool) -> Vec<String> {
+    info.guesses
+        .iter()
+        .map(|g| if prefix { format!("{}: {}", split_key(spec).0, cli_words(g)) } else { cli_words(g) })
+        .collect()
+}
+
+/// `notes` as the readable output's last lines.
+pub fn note_lines(notes: &[String]) -> String {
+    notes.iter().map(|n| format!("note: {n}\n")).collect()
+}
+
 /// `--rows A:B`: rows A (inclusive) to B (exclusive), 0-based; either end may be left out.
 pub fn parse_rows(spec: &str) -> Result<Range<u64>, String> {
     let bad = || format!("takes A:B (0-based, B exclusive), got '{spec}'");
@@ -97,12 +179,17 @@ pub fn file_name(path: &str) -> String {
     Path::new(path).file_name().map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Opens the matrix named by `FILE[:KEY]`, restricted to `rows` when given; errors name the file.
-pub fn open_matrix_file(spec: &str, rows: Option<Range<u64>>) -> Result<eigenlens::read::Opened<'static>, Failure> {
+/// Opens the matrix named by `FILE[:KEY]` as `options` say, restricted to `rows` (of the matrix
+/// as read) when given; errors name the file.
+pub fn open_matrix_file(
+    spec: &str,
+    rows: Option<Range<u64>>,
+    options: &ReadOptions,
+) -> Result<eigenlens::read::Opened<'static>, Failure> {
     let (path, key) = split_key(spec);
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
     let source = eigenlens::read::source::FileSource::open(path).map_err(input)?;
-    eigenlens::read::open_matrix(source, &file_name(path), key, rows).map_err(input)
+    eigenlens::read::open_matrix_with(source, &file_name(path), key, rows, options).map_err(input)
 }
 
 /// Writes `text` to stdout and flushes it; a closed stdout is [`Failure::Closed`], not a panic.
@@ -117,7 +204,26 @@ pub fn emit(text: &str) -> Result<(), Failure> {
 
 /// Writes `value` as one line of JSON.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    let mut line = serde_json::to_string(value).map_err(|e| Failure::Input(e.to_string()))?;
+    print_json_noted(value, &[])
+}
+
+/// Writes `value` as one line of JSON, with `notes` (the reader's guesses) first in its
+/// `warnings` array, which is added when the value has none.
+pub fn print_json_noted<T: serde::Serialize>(value: &T, notes: &[String]) -> Result<(), Failure> {
+    let failed = |e: serde_json::Error| Failure::Input(e.to_string());
+    let mut line = if notes.is_empty() {
+        serde_json::to_string(value).map_err(failed)?
+    } else {
+        let mut v = serde_json::to_value(value).map_err(failed)?;
+        if let Some(object) = v.as_object_mut() {
+            let mut warnings: Vec<serde_json::Value> = notes.iter().map(|n| n.as_str().into()).collect();
+            if let Some(serde_json::Value::Array(old)) = object.remove("warnings") {
+                warnings.extend(old);
+            }
+            object.insert("warnings".into(), warnings.into());
+        }
+        serde_json::to_string(&v).map_err(failed)?
+    };
     line.push('\n');
     emit(&line)
 }

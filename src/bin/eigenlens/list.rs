@@ -19,12 +19,12 @@ pub struct ListArgs {
 }
 
 /// The matrix an array is analysed as (`N × D`), or why it cannot be analysed.
-///
-/// Until `read::list_arrays` reports an `analysable`/`why` per array, it refuses a file holding
-/// an array it cannot analyse, so every array it returns is analysable; this is the one place
-/// that changes when it does.
 fn status(a: &ArrayInfo) -> Result<String, String> {
-    Ok(format!("{} × {}", a.rows, a.cols))
+    if a.analysable {
+        Ok(format!("{} × {}", a.rows, a.cols))
+    } else {
+        Err(a.why.clone().unwrap_or_else(|| "not a 2-D [N, D] matrix or a 3-D [S, T, H] tensor".into()))
+    }
 }
 
 pub fn run(args: ListArgs) -> Result<(), Failure> {

@@ -7,8 +7,10 @@
 //! 2 on bad usage (an unknown flag or command, a malformed value), with clap's message; 141
 //! when stdout is closed before the output is written (`eigenlens … | head`).
 
+mod align;
 mod analyze;
 mod args;
+mod compare;
 mod cvpca;
 mod list;
 mod sweep;
@@ -35,7 +37,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Analyze(analyze::AnalyzeArgs),
+    Align(align::AlignArgs),
     List(list::ListArgs),
+    Compare(compare::CompareArgs),
     Cvpca(cvpca::CvpcaArgs),
     Sweep(sweep::SweepArgs),
     Toy(toy::ToyArgs),
@@ -46,7 +50,9 @@ impl Command {
     fn name(&self) -> &'static str {
         match self {
             Command::Analyze(_) => "analyze",
+            Command::Align(_) => "align",
             Command::List(_) => "list",
+            Command::Compare(_) => "compare",
             Command::Cvpca(_) => "cvpca",
             Command::Sweep(_) => "sweep",
             Command::Toy(_) => "toy",
@@ -61,7 +67,9 @@ fn main() -> ExitCode {
     let name = cli.command.name();
     let result = match cli.command {
         Command::Analyze(a) => analyze::run(a),
+        Command::Align(a) => align::run(a),
         Command::List(a) => list::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Cvpca(a) => cvpca::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Toy(a) => toy::run(a),

@@ -8,8 +8,8 @@
 //! (a `dsymv` and a `dsyr2`); at D ≥ 1024 the matrix does not fit in cache, so that is memory
 //! bound. The blocked form keeps one stream per column (the `dsymv` inside `dlatrd`, fused to
 //! read each element of the lower triangle once) and turns the other half of the work into a
-//! cache-blocked, register-tiled matrix product (`rank2k_update`), which LLVM vectorises for
-//! SSE2 and for wasm simd128 (two f64 lanes each).
+//! cache-blocked, register-tiled matrix product (`rank2k_update`, with the packing and tile of
+//! the `gemm` module), which LLVM vectorises for SSE2 and for wasm simd128 (two f64 lanes each).
 //!
 //! Storage: the working matrix is `n × n`, column-major, only its lower triangle is read or
 //! written (for a symmetric row-major input that is simply a copy). On return, as in LAPACK,
@@ -20,31 +20,11 @@
 //! grouped in blocks of `NB`, each block written `I − V T Vᵀ` (`dlarft`, forward, columnwise)
 //! and applied with two matrix products (`dlarfb`), last block first.
 
+use super::dot;
+use super::gemm::{micro_kernel, pack, MR, NR};
+
 /// Panel width of the blocked reduction and of the blocked back-transform.
 const NB: usize = 32;
-/// Micro-tile of the matrix products: `MR` rows × `NR` columns held in registers.
-const MR: usize = 4;
-const NR: usize = 4;
-
-/// Σ aᵢbᵢ with four independent partial sums (so that LLVM may vectorise the reduction).
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut s = [0.0f64; 4];
-    let mut ca = a.chunks_exact(4);
-    let mut cb = b.chunks_exact(4);
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        for l in 0..4 {
-            s[l] += x[l] * y[l];
-        }
-    }
-    let mut tail = 0.0;
-    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
-        tail += x * y;
-    }
-    (s[0] + s[2]) + (s[1] + s[3]) + tail
-}
 
 /// y ← y + α x.
 #[inline]
@@ -147,38 +127,6 @@ fn symv_lower(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64]) {
         for i in j + 1..m {
             y[i] += colj[i] * x[j];
             y[j] += colj[i] * x[i];
-        }
-    }
-}
-
-/// The register tile of the packed products: `acc[c][r] = Σₖ p[k·MR + r] · q[k·NR + c]`.
-#[inline(always)]
-fn micro_kernel(p: &[f64], q: &[f64], kk: usize) -> [[f64; MR]; NR] {
-    let mut acc = [[0.0f64; MR]; NR];
-    let (p, q) = (&p[..kk * MR], &q[..kk * NR]);
-    for (pk, qk) in p.chunks_exact(MR).zip(q.chunks_exact(NR)) {
-        for c in 0..NR {
-            for r in 0..MR {
-                acc[c][r] += pk[r] * qk[c];
-            }
-        }
-    }
-    acc
-}
-
-/// Packs `m` rows (`rows(r, k)`, `k < kk`) into blocks of `MR` rows, each block `[k][r]`,
-/// zero-padded to a whole block.
-fn pack(m: usize, kk: usize, out: &mut Vec<f64>, rows: impl Fn(usize, usize) -> f64) {
-    let blocks = m.div_ceil(MR);
-    out.clear();
-    out.resize(blocks * kk * MR, 0.0);
-    for b in 0..blocks {
-        let block = &mut out[b * kk * MR..(b + 1) * kk * MR];
-        for r in 0..MR.min(m - b * MR) {
-            let row = b * MR + r;
-            for k in 0..kk {
-                block[k * MR + r] = rows(row, k);
-            }
         }
     }
 }
@@ -412,10 +360,9 @@ pub fn apply_q(a: &[f64], tau: &[f64], n: usize, z: &mut [f64], ncols: usize) {
                 let row = rb * MR;
                 let rows = MR.min(len - row);
                 let mut zr = [[0.0f64; NR]; MR];
-                for c in 0..nc {
-                    let base = (c0 + c) * n + r0 + row;
-                    for r in 0..rows {
-                        zr[r][c] = z[base + r];
+                for (r, zrow) in zr.iter_mut().enumerate().take(rows) {
+                    for (c, v) in zrow.iter_mut().enumerate().take(nc) {
+                        *v = z[(c0 + c) * n + r0 + row + r];
                     }
                 }
                 let p = &vp[rb * kb * MR..(rb + 1) * kb * MR];

@@ -4,16 +4,44 @@
 //!   iterates on the squares of the off-diagonal, needs no square root per rotation, and costs
 //!   O(n²) in all. QL or QR is chosen per unreduced block (the end with the larger diagonal
 //!   entry first), the block is scaled away from overflow and underflow, and the iteration
-//!   count is capped at 30·n, so a NaN cannot make it loop forever.
+//!   count is capped at 30·n in all (LAPACK's `MAXIT · n`).
 //! - [`eigen`]: implicit QL with Wilkinson shifts (as in LAPACK's `dsteqr` / EISPACK's `tql2`)
 //!   that also accumulates the plane rotations into `Z`. Applying each sweep's rotations to all
 //!   of `Z` at once would stream the `n × n` matrix once per sweep (memory bound, ~2n sweeps);
 //!   instead the rotations of many sweeps are recorded and applied to `Z` one slab of rows at a
 //!   time, the slab staying in cache while every recorded sweep passes over it (rows of `Z` are
-//!   independent, so the result is the same).
+//!   independent, so the result is the same). Capped at 30 iterations per eigenvalue.
+//!
+//! Both return [`NumericalError::NoConvergence`] at the cap (with the position along the
+//! diagonal and the iterations spent), where LAPACK sets `INFO > 0` and the old code here
+//! returned `false` to callers that ignored it, and [`NumericalError::NonFiniteMatrix`] for a
+//! NaN or ±Inf entry (which could never converge). After an error the contents of `d` (and
+//! `z`) are unspecified. The caps are parameters of the `*_capped` functions, so that tests can
+//! reach them.
+
+use crate::error::NumericalError;
 
 /// Iterations allowed per eigenvalue (LAPACK's MAXIT).
-const MAXIT: usize = 30;
+pub const MAXIT: usize = 30;
+
+/// LAPACK's `(SSFMIN, SSFMAX)` (dsterf, dsteqr): a block whose largest entry lies outside
+/// this range is scaled into it before iterating, so that no sum or square in the iteration
+/// overflows or underflows: (√safmin / ε², √safmax / 3), ε = 2⁻⁵³, safmin the least normal
+/// double, safmax = 1/safmin.
+fn safe_range() -> (f64, f64) {
+    let eps = f64::EPSILON * 0.5;
+    let safmin = f64::MIN_POSITIVE;
+    let safmax = 1.0 / safmin;
+    (safmin.sqrt() / (eps * eps), safmax.sqrt() / 3.0)
+}
+
+/// The first NaN or ±Inf of the tridiagonal (`d[i]` is entry (i, i), `e[i]` entry (i + 1, i)).
+fn first_non_finite(d: &[f64], e: &[f64]) -> Option<NumericalError> {
+    let diag = d.iter().enumerate().map(|(i, v)| (i, i, *v));
+    let off = e.iter().enumerate().map(|(i, v)| (i + 1, i, *v));
+    let (row, col, value) = diag.chain(off).find(|(_, _, v)| !v.is_finite())?;
+    Some(NumericalError::NonFiniteMatrix { row, col, value })
+}
 
 /// LAPACK `dlae2`: the eigenvalues `(rt1, rt2)`, `|rt1| ≥ |rt2|`, of `[[a, b], [b, c]]`.
 fn dlae2(a: f64, b: f64, c: f64) -> (f64, f64) {
@@ -43,23 +71,28 @@ fn dlae2(a: f64, b: f64, c: f64) -> (f64, f64) {
 
 /// All eigenvalues of the symmetric tridiagonal matrix with diagonal `d` and off-diagonal `e`
 /// (`e.len() == d.len() − 1`), in place in `d`, ascending (LAPACK `dsterf`). `e` is destroyed.
-/// Returns false when the iteration cap was hit (the values are then approximate).
-pub fn eigenvalues(d: &mut [f64], e: &mut [f64]) -> bool {
+/// An error at the iteration cap (30·n iterations in all) or for a non-finite entry.
+pub fn eigenvalues(d: &mut [f64], e: &mut [f64]) -> Result<(), NumericalError> {
+    eigenvalues_capped(d, e, MAXIT)
+}
+
+/// [`eigenvalues`] with `maxit · n` iterations allowed in all.
+pub(crate) fn eigenvalues_capped(d: &mut [f64], e: &mut [f64], maxit: usize) -> Result<(), NumericalError> {
     let n = d.len();
     if n <= 1 {
-        return true;
+        return match d.first() {
+            Some(v) if !v.is_finite() => Err(NumericalError::NonFiniteMatrix { row: 0, col: 0, value: *v }),
+            _ => Ok(()),
+        };
     }
     let eps = f64::EPSILON * 0.5;
     let eps2 = eps * eps;
-    let safmin = f64::MIN_POSITIVE;
-    let safmax = 1.0 / safmin;
-    let ssfmax = safmax.sqrt() / 3.0;
-    let ssfmin = safmin.sqrt() / eps2;
-    let nmaxit = n * MAXIT;
+    let (ssfmin, ssfmax) = safe_range();
+    let nmaxit = n * maxit;
     let mut jtot = 0;
     let mut l1 = 0;
     // Fortran's 1-based indices are kept as 0-based: d[i] ↔ D(i+1), e[i] ↔ E(i+1).
-    'outer: while l1 < n {
+    while l1 < n {
         if l1 > 0 {
             e[l1 - 1] = 0.0;
         }
@@ -81,27 +114,26 @@ pub fn eigenvalues(d: &mut [f64], e: &mut [f64]) -> bool {
         }
         // Scale the block l..=lend.
         let mut anorm = 0.0f64;
-        for i in l..=lend {
-            let v = d[i].abs();
+        for v in d[l..=lend].iter().chain(&e[l..lend]) {
+            let v = v.abs();
             if v > anorm || v.is_nan() {
                 anorm = v;
             }
         }
-        for i in l..lend {
-            let v = e[i].abs();
-            if v > anorm || v.is_nan() {
-                anorm = v;
-            }
+        if !anorm.is_finite() {
+            let bad = first_non_finite(&d[l..=lend], &e[l..lend]);
+            return Err(match bad {
+                Some(NumericalError::NonFiniteMatrix { row, col, value }) => {
+                    NumericalError::NonFiniteMatrix { row: row + l, col: col + l, value }
+                }
+                _ => NumericalError::NonFiniteMatrix { row: l, col: l, value: anorm },
+            });
         }
         if anorm == 0.0 {
             continue;
         }
-        if anorm.is_nan() {
-            for x in d.iter_mut() {
-                *x = f64::NAN;
-            }
-            return false;
-        }
+        // Where the cap was reached, if it was (the position whose eigenvalue was being sought).
+        let mut stuck = None;
         let mut iscale = 0;
         if anorm > ssfmax {
             iscale = 1;
@@ -152,6 +184,7 @@ pub fn eigenvalues(d: &mut [f64], e: &mut [f64]) -> bool {
                     break;
                 }
                 if jtot == nmaxit {
+                    stuck = Some(l);
                     break;
                 }
                 jtot += 1;
@@ -218,6 +251,7 @@ pub fn eigenvalues(d: &mut [f64], e: &mut [f64]) -> bool {
                     continue;
                 }
                 if jtot == nmaxit {
+                    stuck = Some(l);
                     break;
                 }
                 jtot += 1;
@@ -254,13 +288,12 @@ pub fn eigenvalues(d: &mut [f64], e: &mut [f64]) -> bool {
         } else if iscale == 2 {
             scale(&mut d[lsv..=lendsv], &mut [], anorm / ssfmin);
         }
-        if jtot >= nmaxit {
-            break 'outer;
+        if let Some(index) = stuck {
+            return Err(NumericalError::NoConvergence { index, iterations: jtot });
         }
     }
-    let converged = jtot < nmaxit || e.iter().all(|x| *x == 0.0);
     d.sort_by(|a, b| a.total_cmp(b));
-    converged
+    Ok(())
 }
 
 fn scale(d: &mut [f64], e: &mut [f64], f: f64) {
@@ -332,18 +365,40 @@ impl Recorded {
 /// Eigenvalues (in `d`, unsorted) and eigenvectors of the tridiagonal matrix (`d`, `e` with
 /// `e.len() == d.len() − 1`): implicit QL with Wilkinson shifts, rotations accumulated into the
 /// column-major `n × n` `z` (pass the identity to get the tridiagonal's own eigenvectors, or
-/// `Q` to get those of `Q T Qᵀ`). Column j of `z` belongs to `d[j]`. Returns false when the
-/// iteration cap was hit.
-pub fn eigen(d: &mut [f64], e_in: &[f64], z: &mut [f64]) -> bool {
+/// `Q` to get those of `Q T Qᵀ`). Column j of `z` belongs to `d[j]`. An error at the iteration
+/// cap (30 iterations for one eigenvalue) or for a non-finite entry.
+pub fn eigen(d: &mut [f64], e_in: &[f64], z: &mut [f64]) -> Result<(), NumericalError> {
+    eigen_capped(d, e_in, z, MAXIT)
+}
+
+/// [`eigen`] with `maxit` iterations allowed per eigenvalue.
+pub(crate) fn eigen_capped(d: &mut [f64], e_in: &[f64], z: &mut [f64], maxit: usize) -> Result<(), NumericalError> {
     let n = d.len();
+    if let Some(bad) = first_non_finite(d, &e_in[..n.saturating_sub(1)]) {
+        return Err(bad);
+    }
     if n <= 1 {
-        return true;
+        return Ok(());
     }
     let mut e = vec![0.0; n];
     e[..n - 1].copy_from_slice(&e_in[..n - 1]);
+    // Scale into the safe range as dsteqr does (the eigenvectors do not change; the values are
+    // scaled back at the end). Without it, |d| near 1e308 overflows the deflation test below,
+    // which then passes and returns the diagonal as the eigenvalues.
+    let anorm = d.iter().chain(&e).fold(0.0f64, |m, v| m.max(v.abs()));
+    let (ssfmin, ssfmax) = safe_range();
+    let scale_to = if anorm > ssfmax {
+        Some(ssfmax)
+    } else if anorm < ssfmin && anorm > 0.0 {
+        Some(ssfmin)
+    } else {
+        None
+    };
+    if let Some(to) = scale_to {
+        scale(d, &mut e, to / anorm);
+    }
     let eps = f64::EPSILON;
     let mut rec = Recorded { sweeps: Vec::new(), cs: Vec::new() };
-    let mut converged = true;
     for l in 0..n {
         let mut iter = 0;
         loop {
@@ -358,9 +413,12 @@ pub fn eigen(d: &mut [f64], e_in: &[f64], z: &mut [f64]) -> bool {
             if m == l {
                 break;
             }
-            if iter == MAXIT || !e[l].is_finite() || !d[l].is_finite() {
-                converged = false;
-                break;
+            if iter == maxit {
+                return Err(NumericalError::NoConvergence { index: l, iterations: iter });
+            }
+            if !e[l].is_finite() || !d[l].is_finite() {
+                // The input was finite (checked above): the rotations overflowed.
+                return Err(NumericalError::EigenvalueOverflow);
             }
             iter += 1;
             let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
@@ -408,5 +466,42 @@ pub fn eigen(d: &mut [f64], e_in: &[f64], z: &mut [f64]) -> bool {
         }
     }
     rec.flush(z, n);
-    converged
+    if let Some(to) = scale_to {
+        scale(d, &mut [], anorm / to);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_finite_entries_are_scaled_not_deflated() {
+        // [[M, M/10], [M/10, M]], M = 1e308: eigenvalues 1.1·M and 0.9·M, both representable,
+        // eigenvectors (1, ±1)/√2. Unscaled, |d₀| + |d₁| overflows the deflation test of the QL,
+        // which then passed and returned the diagonal (found in review of this module).
+        let m = 1e308;
+        let (mut d, mut z) = (vec![m, m], vec![1.0, 0.0, 0.0, 1.0]);
+        eigen(&mut d, &[m / 10.0], &mut z).unwrap();
+        d.sort_by(|a, b| b.total_cmp(a));
+        assert!((d[0] / m - 1.1).abs() < 1e-15 && (d[1] / m - 0.9).abs() < 1e-15, "{d:?}");
+        assert!(z.iter().all(|v| (v.abs() - 0.5f64.sqrt()).abs() < 1e-15), "{z:?}");
+        let (mut d, mut e) = (vec![m, m], vec![m / 10.0]);
+        eigenvalues(&mut d, &mut e).unwrap();
+        assert!((d[1] / m - 1.1).abs() < 1e-15 && (d[0] / m - 0.9).abs() < 1e-15, "{d:?}");
+    }
+
+    #[test]
+    fn non_finite_entries_are_named() {
+        let (mut d, mut e) = (vec![1.0, 2.0, 3.0], vec![0.5, f64::INFINITY]);
+        let want = NumericalError::NonFiniteMatrix { row: 2, col: 1, value: f64::INFINITY };
+        assert_eq!(eigenvalues(&mut d, &mut e), Err(want.clone()));
+        let mut z = vec![0.0; 9];
+        assert_eq!(eigen(&mut [1.0, 2.0, 3.0], &[0.5, f64::INFINITY], &mut z), Err(want));
+        assert_eq!(
+            eigenvalues(&mut [f64::NEG_INFINITY], &mut []),
+            Err(NumericalError::NonFiniteMatrix { row: 0, col: 0, value: f64::NEG_INFINITY })
+        );
+    }
 }

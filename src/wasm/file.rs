@@ -1,0 +1,225 @@
+//! An opened file: the worker's `File`, read from Rust through web-sys (`Blob.slice`, which is
+//! lazy, and `FileReaderSync`, which Web Workers have), one chunk at a time, so the file is
+//! never copied whole into wasm memory. One [`OpenedFile`] per file and chosen array, with a
+//! method per analysis; each method opens its own reader over the file (readers are cheap:
+//! a header), so any of them may be called in any order.
+
+use super::options::{decode, decode_required};
+use super::{js_err, progress_callback, to_js};
+use crate::analysis::{self, Options};
+use crate::error::{Error, Result};
+use crate::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
+use crate::read::{self, ArrayInfo, Opened, Source};
+use js_sys::{Function, Uint8Array};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::ops::Range;
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, File, FileReaderSync};
+
+/// A [`Source`] over a browser `Blob` (a `File`), read synchronously in the worker.
+struct BlobSource {
+    blob: Blob,
+    reader: FileReaderSync,
+    len: u64,
+}
+
+/// The message of a JavaScript exception, for [`Error::Io`].
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+}
+
+impl Source for BlobSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let n = (buf.len() as u64).min(self.len.saturating_sub(offset)) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        let slice = self
+            .blob
+            .slice_with_f64_and_f64(offset as f64, (offset + n as u64) as f64)
+            .map_err(|e| Error::Io(js_message(&e)))?;
+        let buffer = self.reader.read_as_array_buffer(&slice).map_err(|e| Error::Io(js_message(&e)))?;
+        let bytes = Uint8Array::new(&buffer);
+        let got = (bytes.length() as usize).min(n);
+        bytes.subarray(0, got as u32).copy_to(&mut buf[..got]);
+        Ok(got)
+    }
+}
+
+/// What `analyze` takes: the analysis options and, optionally, a row range `[from, to)`.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct AnalyzeOptions {
+    fit: crate::stats::FitRequest,
+    drop_nonfinite: bool,
+    rows: Option<[u64; 2]>,
+}
+
+/// What `part` takes: one worker's row range `[from, to)` of a split analysis.
+#[derive(Serialize, Deserialize)]
+struct PartOptions {
+    rows: [u64; 2],
+    #[serde(default)]
+    drop_nonfinite: bool,
+}
+
+/// What `alignment` takes: how many principal axes to measure.
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+struct AlignmentOptions {
+    top: usize,
+}
+
+impl Default for AlignmentOptions {
+    fn default() -> Self {
+        AlignmentOptions { top: 50 }
+    }
+}
+
+fn range([from, to]: [u64; 2]) -> Range<u64> {
+    from..to
+}
+
+/// A file chosen by the user (and, in a multi-array file, the array `key`), to analyse.
+#[wasm_bindgen]
+pub struct OpenedFile {
+    file: File,
+    reader: FileReaderSync,
+    name: String,
+    len: u64,
+    key: Option<String>,
+    /// The array's description, once a method has opened it.
+    info: RefCell<Option<ArrayInfo>>,
+}
+
+impl OpenedFile {
+    fn source(&self) -> BlobSource {
+        BlobSource { blob: self.file.clone().into(), reader: self.reader.clone(), len: self.len }
+    }
+
+    /// A reader over the chosen array's rows (restricted to `rows`).
+    fn open(&self, rows: Option<Range<u64>>) -> Result<Opened<'static>> {
+        let opened = read::open_matrix(self.source(), &self.name, self.key.as_deref(), rows)?;
+        self.info.borrow_mut().get_or_insert_with(|| opened.info.clone());
+        Ok(opened)
+    }
+
+    /// The array held whole in wasm memory (up to the in-memory limit), for the analyses that
+    /// need every row at once.
+    fn read_all(&self) -> Result<Matrix> {
+        Matrix::read_all(self.open(None)?.rows.as_mut(), DEFAULT_MEMORY_LIMIT)
+    }
+}
+
+#[wasm_bindgen]
+impl OpenedFile {
+    /// Opens `file` (nothing is read yet); `key` chooses an array in a multi-array file.
+    #[wasm_bindgen(constructor)]
+    pub fn new(file: File, key: Option<String>) -> Result<OpenedFile, JsError> {
+        let reader = FileReaderSync::new().map_err(|e| JsError::new(&js_message(&e)))?;
+        let (name, len) = (file.name(), file.size() as u64);
+        Ok(OpenedFile { file, reader, name, len, key, info: RefCell::new(None) })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn key(&self) -> Option<String> {
+        self.key.clone()
+    }
+
+    /// The chosen array (name, dtype, shape, rows, cols, …), reading its header if no method
+    /// has yet.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        if self.info.borrow().is_none() {
+            self.open(None).map_err(js_err)?;
+        }
+        to_js(&*self.info.borrow())
+    }
+
+    /// Every array in the file, to choose one before analysis (as the reader returns them).
+    pub fn list(&self) -> Result<JsValue, JsError> {
+        to_js(&read::list_arrays(self.source(), &self.name).map_err(js_err)?)
+    }
+
+    /// Reads and analyses the array. `options`: `{fit: {estimator, lo, hi}, drop_nonfinite,
+    /// rows: [from, to] | null}`; `progress(bytesDone, bytesTotal, rowsDone)` after each block.
+    pub fn analyze(&self, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
+        let o: AnalyzeOptions = decode(options, "analysis options")?;
+        let mut opened = self.open(o.rows.map(range)).map_err(js_err)?;
+        let options = Options { fit: o.fit, drop_nonfinite: o.drop_nonfinite };
+        let mut report =
+            analysis::analyze(opened.rows.as_mut(), &options, &mut progress_callback(progress)).map_err(js_err)?;
+        report.source = Some(opened.info);
+        to_js(&report)
+    }
+
+    /// One worker's share of a split analysis: the moments of rows `[from, to)`, flat
+    /// (`Accumulated::to_flat`), to be merged by `reportFromParts`. `options`: `{rows: [from,
+    /// to], drop_nonfinite}`.
+    pub fn part(&self, options: &JsValue, progress: Option<Function>) -> Result<Vec<f64>, JsError> {
+        let o: PartOptions = decode_required(options, "part options")?;
+        let mut opened = self.open(Some(range(o.rows))).map_err(js_err)?;
+        let acc = analysis::accumulate(opened.rows.as_mut(), o.drop_nonfinite, &mut progress_callback(progress))
+            .map_err(js_err)?;
+        Ok(acc.to_flat())
+    }
+
+    /// Smoothness along a sweep: the rows in sweep order, and optionally the sweep parameter
+    /// from `param` (a 1-D `.npy` or one-column text). `options`: `SweepSettings`.
+    pub fn sweep(&self, options: &JsValue, param: Option<File>) -> Result<JsValue, JsError> {
+        let settings: crate::smoothness::SweepSettings = decode(options, "sweep options")?;
+        let x = self.read_all().map_err(js_err)?;
+        let t = match param {
+            Some(file) => {
+                let p = OpenedFile::new(file, None)?;
+                let t = read::read_vector(p.source(), &p.name, DEFAULT_MEMORY_LIMIT)
+                    .map_err(|e| JsError::new(&format!("{}: {e}", p.name)))?;
+                Some(t)
+            }
+            None => None,
+        };
+        to_js(&crate::smoothness::analyze_sweep(&x, t.as_deref(), &settings).map_err(js_err)?)
+    }
+
+    /// Units per axis for the top `top` principal axes, and each unit's activity. `options`:
+    /// `{top}` (50 when absent).
+    pub fn alignment(&self, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
+        let o: AlignmentOptions = decode(options, "alignment options")?;
+        let mut opened = self.open(None).map_err(js_err)?;
+        let report = crate::alignment::axis_alignment(opened.rows.as_mut(), o.top, &mut progress_callback(progress))
+            .map_err(js_err)?;
+        to_js(&report)
+    }
+
+    /// The bootstrap of α over rows. `options`: `BootstrapSettings`; `progress(resamplesDone)`.
+    pub fn bootstrap(&self, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
+        let settings: crate::bootstrap::BootstrapSettings = decode(options, "bootstrap options")?;
+        let x = self.read_all().map_err(js_err)?;
+        let mut on_done = |done: usize| match &progress {
+            Some(f) => f.call1(&JsValue::NULL, &(done as f64).into()).is_ok(),
+            None => true,
+        };
+        to_js(&crate::bootstrap::bootstrap_alpha(&x, &settings, &mut on_done).map_err(js_err)?)
+    }
+
+    /// Cross-validated PCA of this file (repeat 1) against `other` (repeat 2), same rows in the
+    /// same order. `options`: `CvpcaSettings`.
+    pub fn cvpca(&self, other: &OpenedFile, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
+        let settings: crate::crossval::CvpcaSettings = decode(options, "cvPCA options")?;
+        let mut a = self.open(None).map_err(js_err)?;
+        let mut b = other.open(None).map_err(js_err)?;
+        let report =
+            crate::crossval::cvpca(a.rows.as_mut(), b.rows.as_mut(), &settings, &mut progress_callback(progress))
+                .map_err(js_err)?;
+        to_js(&report)
+    }
+}
