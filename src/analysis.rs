@@ -423,6 +423,65 @@ pub fn analyze_opened(
     Ok(report)
 }
 
+/// One reader's share of a matrix: its moments and, when the stored type rounds (f16, bf16,
+/// integers), the rounding noise of the same rows ([`accumulate_stored`]).
+#[derive(Debug, Clone)]
+pub struct Share {
+    pub acc: Accumulated,
+    pub rounding: Option<RoundingNoise>,
+}
+
+impl Share {
+    /// Merges shares of one matrix in the order given: moments by the Chan update, rounding
+    /// noise by [`RoundingNoise::merge`] (present in every share or in none).
+    pub fn merge_all(parts: impl IntoIterator<Item = Share>) -> Result<Share> {
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().ok_or(DataError::TooFewRows { rows: 0 })?;
+        for part in parts {
+            total.acc.merge(&part.acc)?;
+            match (total.rounding.as_mut(), part.rounding.as_ref()) {
+                (Some(a), Some(b)) => a.merge(b)?,
+                (None, None) => {}
+                _ => return Err(Error::Setting("shares disagree on whether the stored type rounds".into())),
+            }
+        }
+        Ok(total)
+    }
+
+    /// `[...Accumulated::to_flat, ...RoundingNoise::to_flat]` (the second part only when the
+    /// type rounds): one array a worker can transfer.
+    pub fn to_flat(&self) -> Vec<f64> {
+        let mut flat = self.acc.to_flat();
+        if let Some(r) = &self.rounding {
+            flat.extend(r.to_flat());
+        }
+        flat
+    }
+
+    /// Reads what [`to_flat`](Self::to_flat) wrote for an array stored as `dtype`: the moments'
+    /// length follows from their D; whatever follows is the rounding noise, which `dtype` must have.
+    pub fn from_flat(v: &[f64], dtype: &str) -> Result<Share> {
+        let d = match v.get(1) {
+            Some(&d) if (0.0..=MAX_UNITS as f64).contains(&d) && d.fract() == 0.0 => d as usize,
+            _ => return Accumulated::from_flat(v).map(|acc| Share { acc, rounding: None }),
+        };
+        let len = (1 + 2 + 3 * d + d * (d + 1) / 2).min(v.len());
+        let (moments, rest) = v.split_at(len);
+        let acc = Accumulated::from_flat(moments)?;
+        let rounding = match (RoundingNoise::for_dtype(dtype, d), rest.is_empty()) {
+            (None, true) => None,
+            (Some(_), false) => Some(RoundingNoise::from_flat(dtype, d, rest)?),
+            _ => {
+                return Err(Error::Setting(format!(
+                "malformed share of partial moments: {} values after the moments of D = {d} for stored type {dtype}",
+                rest.len()
+            )))
+            }
+        };
+        Ok(Share { acc, rounding })
+    }
+}
+
 /// Merging parallel readers' shares, and the flat form in which a Web Worker hands its share
 /// to another (`[rows dropped, ...Moments::to_flat]`).
 impl Accumulated {

@@ -104,6 +104,21 @@ pub fn default_block(shape: &[u64]) -> Option<usize> {
     }
 }
 
+/// The block length of an array as read: its sequences' rows (T, or T − k after skipping k
+/// positions: the reader's `sequence_len`) for a 3-D tensor, else [`default_block`] of its shape.
+/// The CLI and the page both resample whole sequences by this rule.
+pub fn sequence_block(info: &crate::read::ArrayInfo) -> Option<usize> {
+    info.sequence_len.and_then(|t| usize::try_from(t).ok()).filter(|t| *t > 0).or_else(|| default_block(&info.shape))
+}
+
+/// The note a report carries when the blocks are whole sequences of `t` rows by default.
+pub fn whole_sequences_note(t: usize) -> String {
+    format!(
+        "resampled whole sequences: blocks of {t} rows, one sequence each, the default for an [S, T, H] tensor, \
+         whose tokens are not independent inputs; set the block length to choose another"
+    )
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapReport {
     pub b: usize,

@@ -89,3 +89,54 @@ fn malformed_flat_shares_and_unequal_widths_are_errors() {
     let b = Accumulated { moments: Moments::new(3), rows_dropped: 0 };
     assert!(Accumulated::merge_all([a, b]).is_err(), "shares of unequal width cannot merge");
 }
+
+/// The page's workers hand on `Share::to_flat` (moments, then the rounding noise of a type that
+/// rounds): a bf16 file split in three shares through the flat form gives the one-reader report,
+/// precision floor included; a share without its rounding noise is refused, not merged.
+#[test]
+fn bf16_shares_carry_their_rounding_noise_through_the_flat_form() {
+    use analysis::{Options, Preprocess, Share};
+    use eigenlens::read::MemSource;
+    let (n, d) = (300usize, 24usize);
+    let x = eigenlens::synth::gaussian_code(2.0, n, d, 3);
+    let mut bytes = read::npy::header_bytes("<V2", &[n as u64, d as u64]);
+    for v in &x.data {
+        bytes.extend_from_slice(&half::bf16::from_f64(*v + 0.5).to_le_bytes());
+    }
+    let open = |rows| read::open_matrix(MemSource(bytes.clone()), "x.bf16.npy", None, rows).unwrap();
+    let fit = FitRequest { lo: 2, hi: 20, ..Default::default() };
+    let one = analysis::analyze_opened(
+        &mut open(None),
+        &Options { fit, ..Default::default() },
+        &Preprocess::default(),
+        &mut |_, _| true,
+    )
+    .unwrap();
+    let shares: Vec<Share> = [0u64, 7, 150, 300]
+        .windows(2)
+        .map(|w| {
+            let mut opened = open(Some(w[0]..w[1]));
+            assert_eq!(opened.info.dtype, "bf16");
+            let (acc, rounding) =
+                analysis::accumulate_stored(opened.rows.as_mut(), "bf16", false, &mut |_, _| true).unwrap();
+            let flat = Share { acc, rounding }.to_flat();
+            // Moments, then [n, Σ ulp² per unit].
+            assert_eq!(flat.len(), 1 + 2 + 3 * d + d * (d + 1) / 2 + 1 + d);
+            Share::from_flat(&flat, "bf16").unwrap()
+        })
+        .collect();
+    let merged = Share::merge_all(shares).unwrap();
+    let split = analysis::report_from(merged.acc, merged.rounding.as_ref(), &fit, &Preprocess::default()).unwrap();
+    let (a, b) = (split.precision_floor.unwrap(), one.precision_floor.unwrap());
+    assert!((a.value - b.value).abs() <= 1e-12 * b.value, "{} vs {}", a.value, b.value);
+    for (s, o) in split.eigenvalues.iter().zip(&one.eigenvalues) {
+        assert!((s - o).abs() <= 1e-12 * one.eigenvalues[0]);
+    }
+    // The moments alone, read as bf16: the rounding noise is missing, and that is an error.
+    let (acc, _) = analysis::accumulate_stored(open(None).rows.as_mut(), "bf16", false, &mut |_, _| true).unwrap();
+    let err = Share::from_flat(&acc.to_flat(), "bf16").unwrap_err().to_string();
+    assert!(
+        err.contains("malformed share of partial moments: 0 values after the moments of D = 24 for stored type bf16"),
+        "{err}"
+    );
+}

@@ -174,12 +174,12 @@ export function cancel() {
 }
 
 async function analyze(job, message, onProgress) {
-  const { file, key, options } = message;
+  const { file, key, read, options } = message;
   const readers = poolSize();
   let plan = null;
   if (readers > 1) {
     try {
-      plan = await task(job, { type: 'plan', file, key, rows: options?.rows ?? null, readers });
+      plan = await task(job, { type: 'plan', file, key, read, rows: options?.rows ?? null, readers });
     } catch (e) {
       if (job.cancelled) throw e; // otherwise the single-worker path reports the error in full
     }
@@ -195,12 +195,16 @@ async function analyze(job, message, onProgress) {
   const total = info.rows > 0 ? Math.round((info.data_bytes * rows) / info.rows) : 0;
   const seen = shares.map(() => ({ done: 0, rows: 0 }));
   const parts = await Promise.all(shares.map(([from, to], i) =>
-    task(job, { type: 'part', file, key, options, from, to }, (p) => {
+    task(job, { type: 'part', file, key, read, options, from, to }, (p) => {
       seen[i] = p;
       const sum = (k) => seen.reduce((s, x) => s + x[k], 0);
       onProgress?.({ done: sum('done'), total, rows: sum('rows') });
     })));
-  const report = await task(job, { type: 'merge', parts, fit: options?.fit }, null, parts.map((p) => p.buffer));
+  // The shares carry the rounding noise of the stored type: the merge needs its dtype.
+  const merge = {
+    fit: options?.fit, standardize: options?.standardize, remove_top: options?.remove_top, dtype: info.dtype,
+  };
+  const report = await task(job, { type: 'merge', parts, options: merge }, null, parts.map((p) => p.buffer));
   return { ...report, source: info };
 }
 

@@ -48,9 +48,12 @@ function reporting(id, analysis) {
   return result;
 }
 
-/** Runs `use(opened)` on the file (and array `key`), then frees the Rust side. */
-function withFile(file, key, use) {
-  const opened = new OpenedFile(file, key ?? undefined);
+/**
+ * Runs `use(opened)` on the file (array `key`, read as `read` says: header, index column,
+ * transpose, skipped positions), then frees the Rust side.
+ */
+function withFile(file, key, read, use) {
+  const opened = new OpenedFile(file, key ?? undefined, read ?? undefined);
   try {
     return use(opened);
   } finally {
@@ -60,20 +63,22 @@ function withFile(file, key, use) {
 
 const handlers = {
   // Every array in the file, as the reader describes them (all fields passed through).
-  list: ({ file }) => withFile(file, null, (f) => f.list()),
+  list: ({ file }) => withFile(file, null, null, (f) => f.list()),
   // The core's plan for splitting the array over `readers` workers: { info, shares: [[from, to], …] }.
-  plan: ({ file, key, rows, readers }) => withFile(file, key, (f) => {
+  plan: ({ file, key, read, rows, readers }) => withFile(file, key, read, (f) => {
     const info = f.info();
     return { info, shares: rowShares(file.name, info, rows ?? null, readers) };
   }),
-  analyze: ({ id, file, key, options }) => withFile(file, key, (f) => reporting(id, (p) => f.analyze(options, p))),
+  analyze: ({ id, file, key, read, options }) => withFile(file, key, read, (f) =>
+    reporting(id, (p) => f.analyze(options, p))),
   // A share of a parallel analysis: the moments of rows [from, to), handed back flat.
-  part({ id, file, key, options, from, to }) {
-    const flat = withFile(file, key, (f) =>
+  part({ id, file, key, read, options, from, to }) {
+    const flat = withFile(file, key, read, (f) =>
       reporting(id, (p) => f.part({ rows: [from, to], drop_nonfinite: options?.drop_nonfinite }, p)));
     return transfer(flat, [flat.buffer]);
   },
-  merge: ({ parts, fit }) => reportFromParts(parts, fit),
+  // The shares merged: options { fit, standardize, remove_top, dtype }.
+  merge: ({ parts, options }) => reportFromParts(parts, options),
   // One sparsity of the toy model; progress is (step, loss), at most every 50 ms.
   toy({ id, settings, index }) {
     let last = 0;
@@ -87,15 +92,21 @@ const handlers = {
     });
   },
   toySettings: ({ settings, count }) => toySettings(settings, count),
-  cvpca: ({ id, fileA, fileB, keyA, keyB, options }) => withFile(fileA, keyA, (a) =>
-    withFile(fileB, keyB, (b) => reporting(id, (p) => a.cvpca(b, options, p)))),
-  sweep: ({ file, key, param, options }) => withFile(file, key, (f) => f.sweep(options, param ?? undefined)),
+  cvpca: ({ id, fileA, fileB, keyA, keyB, read, options }) => withFile(fileA, keyA, read, (a) =>
+    withFile(fileB, keyB, read, (b) => reporting(id, (p) => a.cvpca(b, options, p)))),
+  // The repeat (an OpenedFile) is handed to Rust, which frees it.
+  sweep: ({ file, key, read, param, repeat, repeatKey, options }) => withFile(file, key, read, (f) =>
+    f.sweep(options, param ?? undefined,
+      repeat ? new OpenedFile(repeat, repeatKey ?? undefined, read ?? undefined) : undefined)),
   synthSweep: ({ kind, alpha, rows, cols, seed, options }) => synthSweep({ kind, alpha, rows, cols, seed }, options),
-  alignment: ({ id, file, key, top }) => withFile(file, key, (f) => reporting(id, (p) => f.alignment({ top }, p))),
-  bootstrap: ({ id, file, key, options }) => withFile(file, key, (f) => f.bootstrap(options,
+  // options: { top, k, seed } (k random rotations for the basis-privilege test; 0: none).
+  alignment: ({ id, file, key, read, options }) => withFile(file, key, read, (f) =>
+    reporting(id, (p) => f.alignment(options, p))),
+  bootstrap: ({ id, file, key, read, options }) => withFile(file, key, read, (f) => f.bootstrap(options,
     (done) => { postMessage({ id, type: 'progress', done, total: options?.b }); return true; })),
   demo: ({ kind, alpha, rows, cols, seed, options }) => analyzeDemo({ kind, alpha, rows, cols, seed }, options),
-  refit: ({ eigenvalues, nRows, rank, fit }) => refit(Float64Array.from(eigenvalues), nRows, rank, fit),
+  // The report refitted whole: α, its diagnostics and warnings (no file read).
+  refit: ({ report, fit }) => refit(report, fit),
   rules: () => rules(),
   verdict: ({ alpha, lo, hi, source, d }) => verdict({ alpha, lo, hi, source, d }),
 };

@@ -6,10 +6,10 @@
 
 use super::options::{decode, decode_required};
 use super::{js_err, progress_callback, to_js};
-use crate::analysis::{self, Options};
+use crate::analysis::{self, Options, Preprocess, Share};
 use crate::error::{Error, Result};
 use crate::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
-use crate::read::{self, ArrayInfo, Opened, Source};
+use crate::read::{self, ArrayInfo, Opened, ReadOptions, Source};
 use js_sys::{Function, Uint8Array};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -51,12 +51,15 @@ impl Source for BlobSource {
     }
 }
 
-/// What `analyze` takes: the analysis options and, optionally, a row range `[from, to)`.
+/// What `analyze` takes: the analysis options, the preprocessing (`standardize`, `remove_top`)
+/// and, optionally, a row range `[from, to)`.
 #[derive(Serialize, Deserialize, Default)]
 #[serde(default)]
 struct AnalyzeOptions {
     fit: crate::stats::FitRequest,
     drop_nonfinite: bool,
+    standardize: bool,
+    remove_top: usize,
     rows: Option<[u64; 2]>,
 }
 
@@ -66,19 +69,6 @@ struct PartOptions {
     rows: [u64; 2],
     #[serde(default)]
     drop_nonfinite: bool,
-}
-
-/// What `alignment` takes: how many principal axes to measure.
-#[derive(Serialize, Deserialize)]
-#[serde(default)]
-struct AlignmentOptions {
-    top: usize,
-}
-
-impl Default for AlignmentOptions {
-    fn default() -> Self {
-        AlignmentOptions { top: 50 }
-    }
 }
 
 fn range([from, to]: [u64; 2]) -> Range<u64> {
@@ -93,6 +83,8 @@ pub struct OpenedFile {
     name: String,
     len: u64,
     key: Option<String>,
+    /// How to read it (header, index column, transpose, skipped positions).
+    read: ReadOptions,
     /// The array's description, once a method has opened it.
     info: RefCell<Option<ArrayInfo>>,
 }
@@ -104,7 +96,7 @@ impl OpenedFile {
 
     /// A reader over the chosen array's rows (restricted to `rows`).
     fn open(&self, rows: Option<Range<u64>>) -> Result<Opened<'static>> {
-        let opened = read::open_matrix(self.source(), &self.name, self.key.as_deref(), rows)?;
+        let opened = read::open_matrix_with(self.source(), &self.name, self.key.as_deref(), rows, &self.read)?;
         self.info.borrow_mut().get_or_insert_with(|| opened.info.clone());
         Ok(opened)
     }
@@ -118,12 +110,15 @@ impl OpenedFile {
 
 #[wasm_bindgen]
 impl OpenedFile {
-    /// Opens `file` (nothing is read yet); `key` chooses an array in a multi-array file.
+    /// Opens `file` (nothing is read yet); `key` chooses an array in a multi-array file and
+    /// `read` says how to read it (`ReadOptions`: `{header: "auto"|"yes"|"no", index_col:
+    /// "auto"|"none"|n, transpose, skip_positions}`; absent: as stored, guessing for text).
     #[wasm_bindgen(constructor)]
-    pub fn new(file: File, key: Option<String>) -> Result<OpenedFile, JsError> {
+    pub fn new(file: File, key: Option<String>, read: JsValue) -> Result<OpenedFile, JsError> {
+        let read: ReadOptions = decode(&read, "read options")?;
         let reader = FileReaderSync::new().map_err(|e| JsError::new(&js_message(&e)))?;
         let (name, len) = (file.name(), file.size() as u64);
-        Ok(OpenedFile { file, reader, name, len, key, info: RefCell::new(None) })
+        Ok(OpenedFile { file, reader, name, len, key, read, info: RefCell::new(None) })
     }
 
     #[wasm_bindgen(getter)]
@@ -150,65 +145,99 @@ impl OpenedFile {
         to_js(&read::list_arrays(self.source(), &self.name).map_err(js_err)?)
     }
 
-    /// Reads and analyses the array. `options`: `{fit: {estimator, lo, hi}, drop_nonfinite,
-    /// rows: [from, to] | null}`; `progress(bytesDone, bytesTotal, rowsDone)` after each block.
+    /// Reads and analyses the array (`analysis::analyze_opened`: with the precision floor of
+    /// f16, bf16 and integer storage). `options`: `{fit: {estimator, lo, hi}, drop_nonfinite,
+    /// standardize, remove_top, rows: [from, to] | null}`; `progress(bytesDone, bytesTotal,
+    /// rowsDone)` after each block.
     pub fn analyze(&self, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
         let o: AnalyzeOptions = decode(options, "analysis options")?;
         let mut opened = self.open(o.rows.map(range)).map_err(js_err)?;
         let options = Options { fit: o.fit, drop_nonfinite: o.drop_nonfinite };
-        let mut report =
-            analysis::analyze(opened.rows.as_mut(), &options, &mut progress_callback(progress)).map_err(js_err)?;
-        report.source = Some(opened.info);
+        let pre = Preprocess { standardize: o.standardize, remove_top: o.remove_top };
+        let report =
+            analysis::analyze_opened(&mut opened, &options, &pre, &mut progress_callback(progress)).map_err(js_err)?;
         to_js(&report)
     }
 
-    /// One worker's share of a split analysis: the moments of rows `[from, to)`, flat
-    /// (`Accumulated::to_flat`), to be merged by `reportFromParts`. `options`: `{rows: [from,
-    /// to], drop_nonfinite}`.
+    /// One worker's share of a split analysis: the moments of rows `[from, to)` and their
+    /// rounding noise, flat (`Share::to_flat`), to be merged by `reportFromParts`. `options`:
+    /// `{rows: [from, to], drop_nonfinite}`.
     pub fn part(&self, options: &JsValue, progress: Option<Function>) -> Result<Vec<f64>, JsError> {
         let o: PartOptions = decode_required(options, "part options")?;
         let mut opened = self.open(Some(range(o.rows))).map_err(js_err)?;
-        let acc = analysis::accumulate(opened.rows.as_mut(), o.drop_nonfinite, &mut progress_callback(progress))
-            .map_err(js_err)?;
-        Ok(acc.to_flat())
+        let (acc, rounding) = analysis::accumulate_stored(
+            opened.rows.as_mut(),
+            &opened.info.dtype,
+            o.drop_nonfinite,
+            &mut progress_callback(progress),
+        )
+        .map_err(js_err)?;
+        Ok(Share { acc, rounding }.to_flat())
     }
 
-    /// Smoothness along a sweep: the rows in sweep order, and optionally the sweep parameter
-    /// from `param` (a 1-D `.npy` or one-column text). `options`: `SweepSettings`.
-    pub fn sweep(&self, options: &JsValue, param: Option<File>) -> Result<JsValue, JsError> {
+    /// Smoothness along a sweep: the rows in sweep order, optionally the sweep parameter from
+    /// `param` (a 1-D `.npy` or one-column text) and a `repeat` of the sweep (the same inputs
+    /// recorded again: the verdict then uses the cross-validated α). `options`: `SweepSettings`.
+    pub fn sweep(
+        &self,
+        options: &JsValue,
+        param: Option<File>,
+        repeat: Option<OpenedFile>,
+    ) -> Result<JsValue, JsError> {
         let settings: crate::smoothness::SweepSettings = decode(options, "sweep options")?;
         let x = self.read_all().map_err(js_err)?;
+        let repeat = match repeat {
+            Some(r) => Some(r.read_all().map_err(|e| JsError::new(&format!("{} (the repeat): {e}", r.name)))?),
+            None => None,
+        };
         let t = match param {
             Some(file) => {
-                let p = OpenedFile::new(file, None)?;
+                let p = OpenedFile::new(file, None, JsValue::UNDEFINED)?;
                 let t = read::read_vector(p.source(), &p.name, DEFAULT_MEMORY_LIMIT)
                     .map_err(|e| JsError::new(&format!("{}: {e}", p.name)))?;
                 Some(t)
             }
             None => None,
         };
-        to_js(&crate::smoothness::analyze_sweep(&x, t.as_deref(), &settings).map_err(js_err)?)
+        let report = crate::smoothness::analyze_sweep_with(&x, t.as_deref(), repeat.as_ref(), &settings);
+        to_js(&report.map_err(js_err)?)
     }
 
-    /// Units per axis for the top `top` principal axes, and each unit's activity. `options`:
-    /// `{top}` (50 when absent).
+    /// The top `top` principal axes (units per axis where the eigenvalue is separated, each
+    /// unit's activity) and, with `k > 0`, whether the unit basis is privileged against `k`
+    /// seeded random rotations (rows held in memory). `options`: `AlignSettings` (`{top, k,
+    /// seed}`); with `k = 0` the rows are streamed.
     pub fn alignment(&self, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
-        let o: AlignmentOptions = decode(options, "alignment options")?;
-        let mut opened = self.open(None).map_err(js_err)?;
-        let report = crate::alignment::axis_alignment(opened.rows.as_mut(), o.top, &mut progress_callback(progress))
-            .map_err(js_err)?;
-        to_js(&report)
+        let settings: crate::alignment::AlignSettings = decode(options, "alignment options")?;
+        let report = if settings.k > 0 {
+            crate::alignment::align_matrix(&self.read_all().map_err(js_err)?, &settings)
+        } else {
+            let mut opened = self.open(None).map_err(js_err)?;
+            crate::alignment::axis_alignment(opened.rows.as_mut(), settings.top, &mut progress_callback(progress))
+        };
+        to_js(&report.map_err(js_err)?)
     }
 
-    /// The bootstrap of α over rows. `options`: `BootstrapSettings`; `progress(resamplesDone)`.
+    /// The bootstrap of α over rows, in blocks: `options.block` rows, or whole sequences of a
+    /// 3-D tensor by default (`bootstrap::sequence_block`). `options`: `BootstrapSettings`;
+    /// `progress(resamplesDone)`.
     pub fn bootstrap(&self, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
-        let settings: crate::bootstrap::BootstrapSettings = decode(options, "bootstrap options")?;
+        let mut settings: crate::bootstrap::BootstrapSettings = decode(options, "bootstrap options")?;
         let x = self.read_all().map_err(js_err)?;
+        let sequences = match settings.block {
+            None => self.info.borrow().as_ref().and_then(crate::bootstrap::sequence_block),
+            Some(_) => None,
+        };
+        settings.block = settings.block.or(sequences);
         let mut on_done = |done: usize| match &progress {
             Some(f) => f.call1(&JsValue::NULL, &(done as f64).into()).is_ok(),
             None => true,
         };
-        to_js(&crate::bootstrap::bootstrap_alpha(&x, &settings, &mut on_done).map_err(js_err)?)
+        let mut report = crate::bootstrap::bootstrap_alpha(&x, &settings, &mut on_done).map_err(js_err)?;
+        if let Some(t) = sequences {
+            report.warnings.insert(0, crate::bootstrap::whole_sequences_note(t));
+        }
+        to_js(&report)
     }
 
     /// Cross-validated PCA of this file (repeat 1) against `other` (repeat 2), same rows in the

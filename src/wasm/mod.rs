@@ -12,11 +12,11 @@
 mod file;
 mod options;
 
-use crate::analysis::{self, Accumulated, Options};
+use crate::analysis::{self, Options, Preprocess, Share};
 use crate::error::{Error, Result};
 use crate::read::{self, ArrayInfo};
 use crate::smoothness::{HighDim, InputDim};
-use crate::stats::{fit_alpha, Estimator, FitRequest, RangePreset};
+use crate::stats::{Estimator, FitRequest, RangePreset};
 use crate::synth;
 use js_sys::Function;
 use options::{decode, decode_required};
@@ -47,25 +47,45 @@ fn js_err(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// Merges the workers' shares (each `Accumulated::to_flat`, Chan update in the order given)
-/// and computes the report with the fit `fit` (`{estimator, lo, hi}`).
-#[wasm_bindgen(js_name = reportFromParts)]
-pub fn report_from_parts(parts: js_sys::Array, fit: &JsValue) -> Result<JsValue, JsError> {
-    let fit: FitRequest = decode(fit, "fit settings")?;
-    let parts = parts
-        .iter()
-        .map(|part| Accumulated::from_flat(&js_sys::Float64Array::new(&part).to_vec()))
-        .collect::<Result<Vec<_>>>()
-        .map_err(js_err)?;
-    let acc = Accumulated::merge_all(parts).map_err(js_err)?;
-    to_js(&analysis::spectrum_report(acc, &fit).map_err(js_err)?)
+/// What `reportFromParts` takes: the fit, the preprocessing and the array's stored type (whose
+/// rounding noise the shares carry).
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct MergeOptions {
+    fit: FitRequest,
+    standardize: bool,
+    remove_top: usize,
+    /// The array's `dtype` (`ArrayInfo::dtype`); absent: a type that does not round.
+    dtype: Option<String>,
 }
 
-/// Refits α on eigenvalues already computed (another estimator or range; no file read).
+/// Merges the workers' shares (each `Share::to_flat`, Chan update in the order given) and
+/// computes the report (`analysis::report_from`) with `options` (`{fit, standardize,
+/// remove_top, dtype}`), the precision floor included when the stored type rounds.
+#[wasm_bindgen(js_name = reportFromParts)]
+pub fn report_from_parts(parts: js_sys::Array, options: &JsValue) -> Result<JsValue, JsError> {
+    let o: MergeOptions = decode(options, "merge options")?;
+    let dtype = o.dtype.as_deref().unwrap_or("f64");
+    let parts = parts
+        .iter()
+        .map(|part| Share::from_flat(&js_sys::Float64Array::new(&part).to_vec(), dtype))
+        .collect::<Result<Vec<_>>>()
+        .map_err(js_err)?;
+    let share = Share::merge_all(parts).map_err(js_err)?;
+    let pre = Preprocess { standardize: o.standardize, remove_top: o.remove_top };
+    to_js(&analysis::report_from(share.acc, share.rounding.as_ref(), &o.fit, &pre).map_err(js_err)?)
+}
+
+/// Refits α on a report already computed (another estimator or range; no file read): the
+/// report comes back with its fit, fit diagnostics and warnings redone (`analysis::refit`).
 #[wasm_bindgen]
-pub fn refit(eigenvalues: &[f64], n_rows: f64, numerical_rank: usize, fit: &JsValue) -> Result<JsValue, JsError> {
+pub fn refit(report: JsValue, fit: &JsValue) -> Result<JsValue, JsError> {
     let fit: FitRequest = decode_required(fit, "fit settings")?;
-    to_js(&fit_alpha(eigenvalues, n_rows as u64, numerical_rank, &fit))
+    // The report is bulk data written by the core: serde-wasm-bindgen, not the options path.
+    let mut report: analysis::Report =
+        serde_wasm_bindgen::from_value(report).map_err(|e| JsError::new(&format!("invalid report: {e}")))?;
+    analysis::refit(&mut report, &fit);
+    to_js(&report)
 }
 
 /// The core's plan for splitting the array `info` of the file `fileName` over `readers`

@@ -274,9 +274,10 @@ export class EigenlensSpectrum extends EigenlensElement {
     if (!isCurrent() || !this.#report) return;
     if (this.#reportFit !== fitJson) {
       const rep = this.#report;
-      const alphaFit = await run({ type: 'refit', eigenvalues: rep.eigenvalues, nRows: rep.n_rows, rank: rep.numerical_rank, fit });
+      // The core refits the whole report: α, its fit diagnostics and the warnings that depend on them.
+      const refitted = await run({ type: 'refit', report: rep, fit });
       if (!isCurrent() || this.#report !== rep) return; // a newer update refits for its own settings
-      [this.#report, this.#reportFit] = [{ ...rep, alpha_fit: alphaFit }, fitJson];
+      [this.#report, this.#reportFit] = [refitted, fitJson];
     }
     this.#render();
     if (this.#bootAgain) {

@@ -30,7 +30,7 @@ export function mountAlignment(page) {
     if (!file) return showError('align-error', 'Wait for the spectrum above to finish reading its file.');
     showError('align-error', null);
     try {
-      const r = await busy($('align-go'), 'Measuring…', () => run({ type: 'alignment', file, key, top: intOf('align-top', 50, { min: 1, max: 4096 }) }));
+      const r = await busy($('align-go'), 'Measuring…', () => run({ type: 'alignment', file, key, read: page.main().read, options: { top: intOf('align-top', 50, { min: 1, max: 4096 }), k: 0 } }));
       if (page.main().file !== file) return; // another file is shown now: this one's axes are not news
       report = r;
       readFrom = file;

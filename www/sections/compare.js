@@ -96,8 +96,8 @@ export function mountCompare(page) {
     await Promise.all(stale.map(async (e) => {
       const r = e.report;
       try {
-        const alphaFit = await run({ type: 'refit', eigenvalues: r.eigenvalues, nRows: r.n_rows, rank: r.numerical_rank, fit });
-        if (e.report === r && fitShown === json) [e.report, e.fit] = [{ ...r, alpha_fit: alphaFit }, json];
+        const refitted = await run({ type: 'refit', report: r, fit });
+        if (e.report === r && fitShown === json) [e.report, e.fit] = [refitted, json];
       } catch (err) {
         e.error = `could not refit: ${err.message}`;
       }

@@ -12,8 +12,8 @@ use crate::args::{
     cli_words, emit, guesses, note_lines, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs,
     PreArgs, ReadArgs,
 };
-use eigenlens::analysis::{self, Accumulated, Preprocess, Report};
-use eigenlens::bootstrap::{bootstrap_alpha, default_block, BootstrapReport, BootstrapSettings};
+use eigenlens::analysis::{self, Accumulated, Preprocess, Report, Share};
+use eigenlens::bootstrap::{bootstrap_alpha, sequence_block, BootstrapReport, BootstrapSettings};
 use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use eigenlens::read::{ArrayInfo, ReadOptions};
 use eigenlens::stats::precision::RoundingNoise;
@@ -95,12 +95,6 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     }
 }
 
-/// Rows per sequence of the matrix as read: T, or T − k with `--skip-positions k` (the
-/// reader's `sequence_len`); none for a matrix.
-fn sequence_rows(info: &ArrayInfo) -> Option<usize> {
-    info.sequence_len.and_then(|t| usize::try_from(t).ok()).filter(|t| *t > 0).or_else(|| default_block(&info.shape))
-}
-
 /// The bootstrap of α over the same rows, in blocks of `--block` rows (whole sequences of a
 /// 3-D tensor by default, and the notes say so).
 fn bootstrap(
@@ -120,7 +114,7 @@ fn bootstrap(
             x.data.chunks_exact(d).filter(|r| r.iter().all(|v| v.is_finite())).flatten().copied().collect();
         x = Matrix { rows: kept.len() / d.max(1), cols: d, data: kept };
     }
-    let sequence = sequence_rows(info);
+    let sequence = sequence_block(info);
     let settings =
         BootstrapSettings { b, seed: args.seed, fit: *fit, block: args.block.or(sequence), ..Default::default() };
     let mut boot = bootstrap_alpha(&x, &settings, &mut |_| true).map_err(|e| match e {
@@ -128,13 +122,7 @@ fn bootstrap(
         e => input(e),
     })?;
     if let (None, Some(t)) = (args.block, sequence) {
-        boot.warnings.insert(
-            0,
-            format!(
-                "resampled whole sequences: blocks of {t} rows, one sequence each, the default for an [S, T, H] \
-                 tensor, whose tokens are not independent inputs; --block L sets another length"
-            ),
-        );
+        boot.warnings.insert(0, eigenlens::bootstrap::whole_sequences_note(t));
         // Whole sequences only when the row range starts at a sequence boundary.
         if let Some(rows) = args.rows.as_ref().filter(|r| r.start % t as u64 != 0) {
             boot.warnings.push(format!(
@@ -225,20 +213,10 @@ fn accumulate_shares(
             .map(|h| h.join().unwrap_or_else(|_| Err(Failure::Input("a reader thread failed".into()))))
             .collect()
     });
-    let mut total: Option<(Accumulated, Option<RoundingNoise>)> = None;
-    for part in parts {
-        let (acc, rounding) = part?;
-        match &mut total {
-            None => total = Some((acc, rounding)),
-            Some((sum, sum_rounding)) => {
-                sum.merge(&acc).map_err(input)?;
-                if let (Some(a), Some(b)) = (sum_rounding.as_mut(), rounding.as_ref()) {
-                    a.merge(b).map_err(input)?;
-                }
-            }
-        }
-    }
-    total.ok_or_else(|| Failure::Input("no rows to read".into()))
+    let shares = parts.into_iter().map(|part| part.map(|(acc, rounding)| Share { acc, rounding }));
+    let shares = shares.collect::<Result<Vec<_>, Failure>>()?;
+    let total = Share::merge_all(shares).map_err(input)?;
+    Ok((total.acc, total.rounding))
 }
 
 /// The readable summary of a report.

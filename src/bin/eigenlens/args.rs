@@ -130,7 +130,8 @@ pub fn cli_words(guess: &str) -> String {
         .replace("set index column to none", "pass --index-col none")
         .replace("choose another by name", "choose another as FILE:KEY")
         .replace("transpose it;", "transpose it (--transpose);")
-        .replace("(block = T for", "(--block T for");
+        .replace("(block = T for", "(--block T for")
+        .replace("set the block length to choose another", "--block L sets another length");
     if s.ends_with(", transpose") {
         s.push_str(" (--transpose)");
     }
