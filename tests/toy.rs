@@ -8,8 +8,8 @@
 use eigenlens::toy::metrics::{alpha_ols, feature_dimensionality, features_at_fractions, gram};
 use eigenlens::toy::{
     default_sparsities, importances, init_std, loss_and_grad, predicted_dims_per_feature, train_all, train_one,
-    ToyPreset, ToyReport, ToyRun, ToySettings, FRACTION_TOLERANCE, MIN_ALPHA_EIGENVALUES, PROGRESS_EVERY,
-    STICKY_FRACTIONS,
+    ToyPreset, ToyReport, ToyRun, ToySettings, ToySettingsInput, FRACTION_TOLERANCE, MIN_ALPHA_EIGENVALUES,
+    PROGRESS_EVERY, STICKY_FRACTIONS,
 };
 use eigenlens::Error;
 use std::process::Command;
@@ -416,6 +416,36 @@ fn presets_and_their_json() {
     let text = serde_json::to_string(&short).unwrap();
     assert!(!text.contains("preset") && text.contains(r#""n":200"#), "{text}");
     assert_eq!(serde_json::from_str::<ToySettings>(&text).unwrap(), short);
+}
+
+/// The wasm layer refuses a key that the decoded settings do not write back (a misspelt option
+/// would otherwise be ignored), and a ToySettings does not keep its preset's name: decoded as
+/// ToySettings, `{"preset": "elhage-geometry"}` was an unknown option, and the page's preset
+/// control and `<eigenlens-toy preset=…>` failed. The page decodes ToySettingsInput instead,
+/// which writes back every key it reads (a missing one as null) and converts to the same settings.
+#[test]
+fn settings_input_writes_back_every_key_it_reads() {
+    let text = r#"{"preset": "elhage-geometry", "n": 24, "steps": 40, "sparsities": [0.5, 0.9], "seed": 2}"#;
+    let input: ToySettingsInput = serde_json::from_str(text).unwrap();
+    let read: serde_json::Value = serde_json::from_str(text).unwrap();
+    let written = serde_json::to_value(&input).unwrap();
+    let unread: Vec<&String> = read.as_object().unwrap().keys().filter(|k| written.get(k.as_str()).is_none()).collect();
+    assert!(unread.is_empty(), "keys not written back: {unread:?}");
+    assert_eq!(written["preset"], "elhage-geometry");
+    assert_eq!(written["m"], serde_json::Value::Null);
+    let settings = ToySettings::from(input);
+    let want =
+        ToySettings { n: 24, steps: 40, sparsities: vec![0.5, 0.9], seed: 2, ..ToyPreset::ElhageGeometry.settings() };
+    assert_eq!(settings, want);
+    assert_eq!(
+        serde_json::from_str::<ToySettings>(text).unwrap(),
+        want,
+        "the same settings as ToySettings' own decoding"
+    );
+    // What failed before: ToySettings itself does not write `preset` back.
+    assert!(serde_json::to_value(&settings).unwrap().get("preset").is_none());
+    // The empty object is the default preset's settings.
+    assert_eq!(ToySettings::from(serde_json::from_str::<ToySettingsInput>("{}").unwrap()), ToySettings::default());
 }
 
 /// W starts as `nn.init.xavier_normal_` draws the notebook's joint W [L, n, m]: std

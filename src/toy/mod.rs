@@ -64,7 +64,7 @@ pub const CURVE_POINTS: usize = 100;
 /// take that preset's values ([`ToyPreset::settings`]). The preset's name is not kept: the
 /// settings are always written out whole.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(from = "SettingsInput")]
+#[serde(from = "ToySettingsInput")]
 pub struct ToySettings {
     /// Number of features n (default 20).
     pub n: usize,
@@ -162,26 +162,41 @@ impl std::str::FromStr for ToyPreset {
 }
 
 /// ToySettings as JSON writes them: any field may be missing, and `preset` chooses where the
-/// missing ones come from.
-#[derive(Deserialize, Default)]
+/// missing ones come from ([`ToySettings`] deserializes through it). It is public, and writes
+/// every field back (a missing one as `null`), for decoders that refuse keys the decoded value
+/// does not write back (the wasm layer's): `preset` is read here, and a [`ToySettings`] does
+/// not keep it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 #[serde(default)]
-struct SettingsInput {
-    preset: ToyPreset,
-    n: Option<usize>,
-    m: Option<usize>,
-    importance_decay: Option<f64>,
-    sparsities: Option<Vec<f64>>,
-    steps: Option<usize>,
-    batch: Option<usize>,
-    lr: Option<f64>,
-    weight_decay: Option<f64>,
-    seed: Option<u64>,
-    eval_samples: Option<usize>,
-    entropy_bits: Option<f64>,
+pub struct ToySettingsInput {
+    /// The preset the missing fields come from (default `default`).
+    pub preset: ToyPreset,
+    /// [`ToySettings::n`].
+    pub n: Option<usize>,
+    /// [`ToySettings::m`].
+    pub m: Option<usize>,
+    /// [`ToySettings::importance_decay`].
+    pub importance_decay: Option<f64>,
+    /// [`ToySettings::sparsities`].
+    pub sparsities: Option<Vec<f64>>,
+    /// [`ToySettings::steps`].
+    pub steps: Option<usize>,
+    /// [`ToySettings::batch`].
+    pub batch: Option<usize>,
+    /// [`ToySettings::lr`].
+    pub lr: Option<f64>,
+    /// [`ToySettings::weight_decay`].
+    pub weight_decay: Option<f64>,
+    /// [`ToySettings::seed`].
+    pub seed: Option<u64>,
+    /// [`ToySettings::eval_samples`].
+    pub eval_samples: Option<usize>,
+    /// [`ToySettings::entropy_bits`].
+    pub entropy_bits: Option<f64>,
 }
 
-impl From<SettingsInput> for ToySettings {
-    fn from(i: SettingsInput) -> Self {
+impl From<ToySettingsInput> for ToySettings {
+    fn from(i: ToySettingsInput) -> Self {
         let d = i.preset.settings();
         ToySettings {
             n: i.n.unwrap_or(d.n),
