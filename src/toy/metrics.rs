@@ -50,6 +50,13 @@ pub fn binary_entropy_bits(p: f64) -> f64 {
 /// The coding-theory prediction of dimensions per feature (Marshall & Kirchner, supplementary
 /// Lemma 2): a feature that is zero with probability `s` and carries `h_e` bits when it is not
 /// needs (1 − S) + h_b(S)/H_e dimensions.
+///
+/// It is a lower bound, for lossless coding, and H_e is free: the entropy of a nonzero value
+/// is not defined for U[0, 1) values stored in floating point, so `h_e` (8 bits by default) is
+/// a choice, and the curve moves with it. A trained model is not a lossless code and may sit
+/// above the curve; and the toy model cannot go below m/n dimensions per feature (all n
+/// features stored), so where the curve falls below m/n it cannot be reached at all. Reading
+/// the model's points against it says how far the model is from that bound, nothing more.
 pub fn predicted_dims_per_feature(s: f64, h_e: f64) -> f64 {
     (1.0 - s) + binary_entropy_bits(s) / h_e
 }
@@ -67,11 +74,16 @@ pub fn participation_ratio(values: &[f64]) -> f64 {
 
 /// α of a short descending spectrum: minus the ordinary-least-squares slope of log λₙ on log n
 /// over every numerically positive value, n = 1 … r (λₙ > λ₁ · max(N, D) · ε₆₄, the numerical
-/// rank of `SpectrumSummary`). The toy's hidden layer has m = 5 units, so the library's fit
-/// (`stats::fit_alpha`, whose range is n = 11 … 500 by default and is capped at ⌊D/2⌋) cannot
-/// be used: it would leave at most 2 points. `None` with fewer than 2 positive values.
-pub fn alpha_ols(values: &[f64], n_rows: u64) -> Option<f64> {
-    let lambda1 = *values.first()?;
+/// rank of `SpectrumSummary`). The library's fit (`stats::fit_alpha`, n = 11 … 500 by default,
+/// capped at ⌊D/2⌋) would leave the toy's few hidden units almost no points, so all r values
+/// are used; and no α is given for r < [`super::MIN_ALPHA_EIGENVALUES`] (20): the toy's default
+/// m = 5 has 5 eigenvalues, and a slope through 5 points does not tell a power law from any
+/// other decay. The error is the reason, in words.
+pub fn alpha_ols(values: &[f64], n_rows: u64) -> Result<f64, String> {
+    let min = super::MIN_ALPHA_EIGENVALUES;
+    let Some(&lambda1) = values.first() else {
+        return Err("no eigenvalues".into());
+    };
     let tol = lambda1 * (n_rows.max(values.len() as u64) as f64) * f64::EPSILON;
     let points: Vec<(f64, f64)> = values
         .iter()
@@ -79,15 +91,46 @@ pub fn alpha_ols(values: &[f64], n_rows: u64) -> Option<f64> {
         .enumerate()
         .map(|(i, v)| (((i + 1) as f64).ln(), v.ln()))
         .collect();
-    if points.len() < 2 {
-        return None;
+    if values.len() < min {
+        return Err(format!(
+            "m = {} hidden units give {} eigenvalues; α is not fitted over fewer than {min}",
+            values.len(),
+            values.len()
+        ));
+    }
+    if points.len() < min {
+        return Err(format!(
+            "only {} of the {} eigenvalues are above numerical zero; α is not fitted over fewer than {min}",
+            points.len(),
+            values.len()
+        ));
     }
     let k = points.len() as f64;
     let mx = points.iter().map(|p| p.0).sum::<f64>() / k;
     let my = points.iter().map(|p| p.1).sum::<f64>() / k;
     let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
     let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    Some(-sxy / sxx)
+    Ok(-sxy / sxx)
+}
+
+/// For each of [`super::STICKY_FRACTIONS`] in order, the stored features (‖Wᵢ‖ ≥
+/// [`super::STORED_NORM`]) whose dimensionality Dᵢ is within [`super::FRACTION_TOLERANCE`] of it.
+/// A count says where features sit; it does not say which geometry (a tetrahedron, …) they
+/// form, which needs the Gram matrix.
+pub fn features_at_fractions(norms: &[f64], dims: &[f64]) -> Vec<super::FractionCount> {
+    super::STICKY_FRACTIONS
+        .iter()
+        .map(|&(num, den, shape)| {
+            let value = f64::from(num) / f64::from(den);
+            let count = norms
+                .iter()
+                .zip(dims)
+                .filter(|&(&norm, &d)| norm >= super::STORED_NORM && (d - value).abs() <= super::FRACTION_TOLERANCE)
+                .count();
+            let label = if den == 1 { num.to_string() } else { format!("{num}/{den}") };
+            super::FractionCount { label, value, shape: shape.to_string(), count }
+        })
+        .collect()
 }
 
 #[inline]

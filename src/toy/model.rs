@@ -2,7 +2,9 @@
 //! the whole cost of a sweep (20 sparsities × 10 000 steps × 1024 samples) and runs in a
 //! browser.
 //!
-//! h = W x, x̂ = ReLU(Wᵀh + b), loss = Σᵢ Iᵢ (xᵢ − x̂ᵢ)². With gᵢ = ∂loss/∂(Wᵀh + b)ᵢ =
+//! h = W x, x̂ = ReLU(Wᵀh + b); per sample the kernel sums ℓ = Σᵢ Iᵢ (xᵢ − x̂ᵢ)², and the
+//! callers divide the batch's sum (and its gradient) by B·n, for the notebook's mean over the
+//! batch and the features (see the parent module). With gᵢ = ∂ℓ/∂(Wᵀh + b)ᵢ =
 //! 2Iᵢ(x̂ᵢ − xᵢ)·[preᵢ > 0] and u = W g, the gradients are ∂/∂b = g and
 //! ∂/∂W = h gᵀ + u xᵀ (W appears twice, tied). Zero features of a sparse x are skipped in
 //! h = W x and in the u xᵀ term; features with g = 0 are skipped in u and in h gᵀ.
@@ -249,7 +251,8 @@ pub(crate) fn train_batch<const M: usize>(
 /// The loss and its gradient on a fixed batch, for checking the hand-written backward pass.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LossGrad {
-    /// Σᵢ Iᵢ (xᵢ − x̂ᵢ)², averaged over the rows of the batch.
+    /// The training loss: Iᵢ (xᵢ − x̂ᵢ)² averaged over the rows of the batch and the n features,
+    /// (1 / (rows·n)) Σ_rows Σᵢ Iᵢ (xᵢ − x̂ᵢ)², as Elhage et al.'s notebook reduces it.
     pub loss: f64,
     /// ∂loss/∂W, m × n row-major.
     pub grad_w: Vec<f64>,
@@ -281,7 +284,7 @@ pub fn loss_and_grad(w: &[f64], b: &[f64], m: usize, importance: &[f64], x: &[f6
     let mut scratch = Scratch::new(n, m);
     let mut grad = vec![0.0; n * m + n];
     let loss = with_const_m!(m, fixed_batch(&p, x, &mut scratch, &mut grad));
-    let scale = 1.0 / rows as f64;
+    let scale = 1.0 / (rows as f64 * n as f64);
     grad.iter_mut().for_each(|g| *g *= scale);
     Ok(LossGrad { loss: loss * scale, grad_w: transpose(&grad[..n * m], n, m), grad_b: grad[n * m..].to_vec() })
 }

@@ -294,7 +294,7 @@ pub fn bench_kernels(n: usize, d: usize, seed: u64, vectors: bool) -> Result<JsV
 /// index, so runs split over workers equal the CLI's). `progress(step, loss)`.
 #[wasm_bindgen(js_name = trainToy)]
 pub fn train_toy(settings: &JsValue, index: usize, progress: Option<Function>) -> Result<JsValue, JsError> {
-    let settings: crate::toy::ToySettings = decode(settings, "toy settings")?;
+    let settings: crate::toy::ToySettings = decode::<crate::toy::ToySettingsInput>(settings, "toy settings")?.into();
     let mut on_step = |step: usize, loss: f64| match &progress {
         Some(f) => f.call2(&JsValue::NULL, &(step as f64).into(), &loss.into()).is_ok(),
         None => true,
@@ -306,12 +306,16 @@ pub fn train_toy(settings: &JsValue, index: usize, progress: Option<Function>) -
     js_sys::JSON::parse(&json).map_err(|_| JsError::new("the toy run could not be passed to JavaScript"))
 }
 
-/// Complete toy settings from the page's controls: missing fields take METHODS.md's defaults
+/// Complete toy settings from the page's controls: missing fields take the values of the preset
+/// `settings.preset` names (`default`, METHODS.md's defaults, when it names none)
 /// and the sparsity grid is the default one with `count` values (the CLI's `--sparsities`),
 /// computed here so that the page's sparsities are bit-for-bit the CLI's.
 #[wasm_bindgen(js_name = toySettings)]
 pub fn toy_settings(settings: &JsValue, count: &JsValue) -> Result<JsValue, JsError> {
-    let mut settings: crate::toy::ToySettings = decode(settings, "toy settings")?;
+    // Through ToySettingsInput, which writes `preset` back: decoding ToySettings itself would
+    // call the preset an unknown option (a ToySettings does not keep its preset's name).
+    let mut settings: crate::toy::ToySettings =
+        decode::<crate::toy::ToySettingsInput>(settings, "toy settings")?.into();
     let count: usize = decode_required(count, "sparsity count")?;
     settings.sparsities = crate::toy::default_sparsities(count);
     settings.validate().map_err(js_err)?;

@@ -2,22 +2,29 @@
 // the reader's browser, dimensions per feature against 1/(1 − S) with the coding-theory
 // prediction beside it.
 //
-// Attributes: sparsity (comma-separated S values) or sparsities (a count on the default grid
-// 1 − 20^(−s); default 8), n (20), m (5), decay (0.7), steps (3000: a quick figure; the paper's
-// 10 000 are a click away on toy.html), batch (1024), seed (1), entropy-bits (8), label,
-// controls="none". Events and reads as the other elements: eigenlens-render {report},
-// el.report, el.dataset.state.
+// Attributes: preset ("default" or "elhage-geometry": Elhage et al.'s n = 200, m = 20,
+// uniform-importance experiment; the attributes below override it), sparsity (comma-separated
+// S values) or sparsities (a count on the default grid 1 − 20^(−s); default 8), n, m, decay
+// (the preset's: 20, 5, 0.7 by default; 200, 20, 1 for elhage-geometry), steps (3000: a quick
+// figure; the paper's 10 000 are a click away on toy.html), batch (1024), seed (1),
+// entropy-bits (8), label, controls="none". Events and reads as the other elements:
+// eigenlens-render {report}, el.report, el.dataset.state.
 import { run, trainToy } from '../engine.js';
 import { figureSize } from '../plots.js';
-import { dimsPlot } from '../toy/plots.js';
+import { dimsPlot, runsCsv, stickyOf } from '../toy/plots.js';
 import { toolbar, figureExports, download, jsonBlob, stem } from '../export.js';
 import { EigenlensElement, h } from './base.js';
 
-const DEFAULTS = { n: 20, m: 5, decay: 0.7, steps: 3000, batch: 1024, seed: 1, 'entropy-bits': 8, sparsities: 8 };
+/** The element's own defaults (a quick figure); everything else comes from the core's preset. */
+const DEFAULTS = { steps: 3000, sparsities: 8 };
+
+/** Numeric attributes and the core's setting each one sets. */
+const NUMBERS = { n: 'n', m: 'm', decay: 'importance_decay', steps: 'steps', batch: 'batch', seed: 'seed', 'entropy-bits': 'entropy_bits' };
 
 export class EigenlensToy extends EigenlensElement {
   static tag = 'eigenlens-toy';
-  static observedAttributes = ['sparsity', 'sparsities', 'n', 'm', 'decay', 'steps', 'batch', 'seed', 'entropy-bits', 'label', 'controls'];
+  static observedAttributes = [...EigenlensElement.baseAttributes, 'preset', 'sparsity', 'sparsities', 'n', 'm', 'decay', 'steps',
+    'batch', 'seed', 'entropy-bits', 'label', 'controls'];
 
   #report = null;
   get report() { return this.#report; }
@@ -34,6 +41,7 @@ export class EigenlensToy extends EigenlensElement {
     const bar = toolbar([
       ...figureExports(() => this.parts.plot.querySelector('svg'), name, 'toy model'),
       { name: 'json', label: 'JSON', aria: 'Download every run as JSON', action: () => download(jsonBlob(this.#report), `${name()}.json`) },
+      { name: 'csv', label: 'CSV', aria: 'Download one row per sparsity as CSV', action: () => download(new Blob([runsCsv(this.#report)], { type: 'text/csv' }), `${name()}.csv`) },
     ], { label: 'Export this figure' });
     $('.toolbar-slot').replaceWith(bar);
     this.parts.toolbar = bar;
@@ -47,11 +55,15 @@ export class EigenlensToy extends EigenlensElement {
     return x;
   }
 
+  /** The settings the attributes give: the preset's, the element's quick defaults, then each attribute set. */
   async #settings() {
-    const partial = {
-      n: this.#number('n'), m: this.#number('m'), importance_decay: this.#number('decay'), steps: this.#number('steps'),
-      batch: this.#number('batch'), seed: this.#number('seed'), entropy_bits: this.#number('entropy-bits'),
-    };
+    const partial = {};
+    const preset = this.getAttribute('preset')?.trim();
+    if (preset) partial.preset = preset;
+    for (const [attr, key] of Object.entries(NUMBERS)) {
+      const v = this.#number(attr);
+      if (v !== undefined) partial[key] = v;
+    }
     const list = this.getAttribute('sparsity');
     const settings = await run({ type: 'toySettings', settings: partial, count: this.#number('sparsities') });
     if (list) {
@@ -93,7 +105,12 @@ export class EigenlensToy extends EigenlensElement {
     this.body.hidden = false;
     this.#draw();
     p.plot.setAttribute('aria-label', `dimensions per feature against 1/(1 − S) for ${runs.length} sparsities, with the prediction for Hₑ = ${settings.entropy_bits} bits`);
-    p.caption.textContent = 'Dimensions per feature m/‖W‖²_F; dashed: the sticky fractions 1, 1/2, 2/5, 1/3; line: (1 − S) + h_b(S)/Hₑ (Marshall & Kirchner).';
+    const fractions = stickyOf(runs).map((f) => f.label).join(', ');
+    p.caption.innerHTML = h`Dimensions per feature <var>m</var>/‖<var>W</var>‖<sup>2</sup><sub>F</sub> against 1/(1 − <var>S</var>).
+      Thin dashes: Elhage et al.'s sticky fractions ${fractions}. Thick dashes: (1 − <var>S</var>) + h<sub>b</sub>(<var>S</var>)/<var>H</var><sub>e</sub>
+      with <var>H</var><sub>e</sub> = ${settings.entropy_bits} bits (Marshall &amp; Kirchner), a lower bound for lossless coding with
+      <var>H</var><sub>e</sub> free: points above it are not shown wasteful, nor points on it optimal. Solid line: the floor
+      <var>m</var>/<var>n</var> = ${+(settings.m / settings.n).toFixed(4)}, below which no point, and no part of the bound, can be reached.`;
     p.toolbar.hidden = this.getAttribute('controls') === 'none';
     this.rendered({ report: this.#report });
   }
