@@ -5,6 +5,8 @@
 //! the feature dimensionalities of the polytopes they come from, the presets, no α below 20
 //! eigenvalues, reproducibility of a split sweep, bad settings, and the command line.
 
+mod common;
+
 use eigenlens::toy::metrics::{alpha_ols, feature_dimensionality, features_at_fractions, gram};
 use eigenlens::toy::{
     default_sparsities, importances, init_std, loss_and_grad, predicted_dims_per_feature, train_all, train_one,
@@ -12,7 +14,6 @@ use eigenlens::toy::{
     PROGRESS_EVERY, STICKY_FRACTIONS,
 };
 use eigenlens::Error;
-use std::process::Command;
 
 fn no_progress(_: usize, _: f64) -> bool {
     true
@@ -494,13 +495,9 @@ fn no_alpha_below_twenty_eigenvalues() {
     assert!(alpha_ols(&[], 10).is_err());
 }
 
+/// `eigenlens toy ARGS…`: (exit code, stdout, stderr).
 fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_eigenlens")).arg("toy").args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    common::run(&[&["toy"], args].concat())
 }
 
 #[test]
