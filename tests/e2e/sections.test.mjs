@@ -5,11 +5,15 @@
 //   axis is separated); the same data randomly rotated reads ratio ≈ 1, "not privileged".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { openPage, data, settledMain, openInPage } from './browser.mjs';
 import { cliJson } from './cli.mjs';
 
 const MONO = data('science/monosemantic_equal_var.f32.npy');
+const FOURIER4 = data('science/fourier_alpha4.f32.npy');
 const ROTATED = data('science/monosemantic_rotated.f32.npy');
+const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
 let ctx;
 
 before(async () => {
@@ -81,9 +85,73 @@ test('a real layer: units per axis drawn for exactly the axes the core reports',
   assert.equal(await text('#align-ratio'), cli.basis_privilege.ratio.toFixed(3));
 });
 
+/** Analyses `path` as the page's sweep (with `repeat`, or none), waits for the element's answer. */
+async function sweep(path, repeat = null) {
+  const { page } = ctx;
+  // Each change starts a run and cancels the one before; an intermediate pairing (the new file
+  // with the old repeat) may fail on the way, so wait for the report of exactly this pair.
+  await page.setInputFiles('#sweep-repeat', repeat ? [repeat] : []);
+  await page.setInputFiles('#sweep-file', path);
+  const want = [basename(path), repeat ? basename(repeat) : null];
+  await page.waitForFunction(([name, rep]) => {
+    const r = document.querySelector('#sweep-projections')?.report;
+    return document.querySelector('#smoothness').dataset.sweep === 'done' && r?.sourceName === name && r?.repeatName === rep;
+  }, want, { timeout: 120_000 }).catch(async (e) => { throw new Error(`${e.message}; page says: ${await text('#sweep-error')}`); });
+  // The verdict table is redrawn when the core's verdict jobs answer.
+  await page.waitForFunction(() => document.querySelector('#verdict-table tbody tr[data-source]') !== null, null, { timeout: 30_000 });
+}
+
+test('a Fourier code with α = 4 as a sweep: H beside its reference, the bound labelled a bound, above_bound at d = 1', async () => {
+  const { page } = ctx;
+  assert.equal(await page.inputValue('#d'), '1');
+  assert.equal(await page.inputValue('#sweep-bootstrap'), '50');
+  await sweep(FOURIER4);
+  const cli = cliJson('sweep', FOURIER4);
+  assert.equal(await text('#sweep-h'), cli.holder_h.toFixed(3));
+  assert.equal(await text('#sweep-h-ref'), cli.holder_h_reference.toFixed(3));
+  assert.equal(await text('#sweep-h-bound'), cli.holder_h_bound.toFixed(3));
+  const [h, ref] = [Number(await text('#sweep-h')), Number(await text('#sweep-h-ref'))];
+  assert.ok(Math.abs(h - ref) < 0.05, `H ${h} against the reference ${ref}`);
+  assert.match(await text('#sweep-h-reference'), /bound min\(1, \(α − 1\)\/2\) = 1\.000 \(an upper bound/);
+  assert.equal(await text('#sweep-holder-text'), cli.holder_text);
+  assert.equal(await text('#sweep-roughness-text'), cli.roughness_text);
+  assert.match(cli.roughness_text, /does not say that the code is smooth/);
+  // The verdict: from the plain α (no repeat) and its bootstrap interval, the core's words.
+  assert.equal(cli.verdict.verdict, 'above_bound');
+  assert.equal(await page.getAttribute('#sweep-verdict', 'data-verdict'), 'above_bound');
+  assert.equal(await text('#sweep-verdict-text'), cli.verdict.text);
+  assert.ok((await text('#sweep-verdict-source')).startsWith(`(plain α (no repeat given); interval: ${cli.alpha_interval.method.replaceAll('_', ' ')}, B = 50`),
+    await text('#sweep-verdict-source'));
+  const row = page.locator('#verdict-table tbody tr', { hasText: 'sweep: fourier_alpha4' });
+  assert.equal(await row.getAttribute('data-verdict'), 'above_bound');
+  assert.equal(await row.locator('.verdict-text').textContent(), cli.verdict.text);
+  const [lo, hi] = cli.verdict.interval;
+  assert.equal(await row.locator('.alpha-cell').textContent(), `${cli.verdict.alpha.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]`);
+  assert.ok(await page.locator('#sweep-structure svg g.structure-reference path').count() === 1);
+});
+
+test('a repeat of the sweep: the verdict uses the cross-validated α and says so', async () => {
+  const { page } = ctx;
+  const pair = reference.cvpca_pairs['digits_mlp/dropout_h2_mcdrop'];
+  const [a, b] = [data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`)];
+  await sweep(a, b);
+  const cli = cliJson('sweep', a, '--repeat', b);
+  assert.equal(cli.verdict.alpha_source, 'cross_validated');
+  assert.equal(await page.getAttribute('#sweep-verdict', 'data-verdict'), cli.verdict.verdict);
+  assert.equal(await text('#sweep-verdict-text'), cli.verdict.text);
+  assert.match(await text('#sweep-verdict-text'), /^cross-validated α = /);
+  assert.match(await text('#sweep-verdict-source'), /cross-validated α of dropout_h2_test_mcdrop_rep1\.f32\.npy and its repeat dropout_h2_test_mcdrop_rep2\.f32\.npy/);
+  const row = page.locator('#verdict-table tbody tr', { hasText: 'sweep: dropout_h2_test_mcdrop_rep1' });
+  await row.waitFor({ timeout: 30_000 });
+  assert.equal(await row.getAttribute('data-source'), 'cross_validated');
+  assert.equal(await row.locator('.verdict-text').textContent(), cli.verdict.text);
+  await page.setInputFiles('#sweep-repeat', []);
+});
+
 test('no "polysemantic regime" anywhere on the page', async () => {
   const body = await ctx.page.evaluate(() => document.body.innerText);
   assert.doesNotMatch(body, /polysemantic regime/i);
   assert.doesNotMatch(body, /fully mixed/i);
+  assert.doesNotMatch(body, /H ≥ 1|differentiable; H/i);
   assert.deepEqual(ctx.consoleErrors, []);
 });
