@@ -155,8 +155,8 @@ test('cvPCA of the two MC-dropout repeats: the shared-variance fraction equals N
   assert.ok(Math.abs(shared - pair.shared_variance_fraction) < 1e-6);
   // α on the cvPCA spectrum as the CLI fits it (stringer); reference.json's α on the cv
   // spectrum is the OLS fit (np.polyfit), which the CLI reproduces with --estimator ols.
-  const cli = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`));
-  // The core's α label, as the CLI prints it.
+  const cli = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`), '--shuffles', '5', '--seed', '1');
+  // The core's α label, as the CLI prints it (the page draws Stringer's 5 shuffles by default).
   assert.equal(await text('#cvpca-alpha'), cli.alpha_fit.label);
   assert.equal(await text('#cvpca-alpha-plain'), cli.alpha_fit_plain.label);
   assert.match(cli.alpha_fit.label, new RegExp(`^${cli.alpha_fit.alpha.toFixed(3)} \\(stringer, n = 11…128\\)$`));

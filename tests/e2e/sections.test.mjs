@@ -148,6 +148,59 @@ test('a repeat of the sweep: the verdict uses the cross-validated α and says so
   await page.setInputFiles('#sweep-repeat', []);
 });
 
+/** Runs the page's cvPCA on the files `a`, `b` (none: again, on the files chosen) with its settings. */
+async function cvpca(a, b) {
+  const { page } = ctx;
+  if (a) {
+    await page.setInputFiles('#cvpca-a', a);
+    await page.setInputFiles('#cvpca-b', b);
+  } else {
+    await page.click('#cvpca-go');
+  }
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#cvpca').dataset.state;
+    return s === 'error' || (s === 'done' && !document.querySelector('#cvpca-go').disabled);
+  }, null, { timeout: 120_000 });
+  assert.equal(await page.getAttribute('#cvpca', 'data-state'), 'done', await text('#cvpca-error'));
+}
+
+test('cvPCA of a reference pair: α fitted on the shuffle mean equals the CLI to 1e-9; noise spectrum, suggested range, warnings', async () => {
+  const { page } = ctx;
+  const pair = reference.cvpca_pairs['digits_mlp/dropout_h2_mcdrop'];
+  const [a, b] = [data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`)];
+  assert.equal(await page.inputValue('#cvpca-shuffles'), '5', 'Stringer\'s shuff_cvPCA draws 5');
+  await cvpca(a, b);
+  const cli = cliJson('cvpca', a, b, '--shuffles', '5', '--seed', '1');
+  assert.equal(cli.alpha_fit.spectrum, 'shuffle_mean');
+  const alpha = Number(await page.getAttribute('#cvpca-alpha', 'data-alpha'));
+  assert.ok(Math.abs(alpha - cli.alpha_fit.alpha) <= 1e-9, `page ${alpha}, CLI ${cli.alpha_fit.alpha}`);
+  assert.equal(await text('#cvpca-alpha'), cli.alpha_fit.label);
+  assert.equal(await page.getAttribute('#cvpca-alpha', 'data-spectrum'), 'shuffle_mean');
+  assert.equal(await text('#cvpca-alpha-on'), 'fitted on the mean of 5 repeat-swap shuffles\' cv spectra (as Stringer et al. fit)');
+  assert.equal(await text('#cvpca-alpha-unshuffled'), cli.alpha_fit_unshuffled.label);
+  assert.equal(await text('#cvpca-alpha-plain'), cli.alpha_fit_plain.label);
+  const [lo, hi] = cli.suggested_range;
+  assert.equal(await text('#cvpca-suggested'), `n = ${lo}…${hi}`);
+  assert.deepEqual(await page.locator('#cvpca-warnings li').allTextContents(), cli.warnings);
+  assert.ok(cli.noise_limited_from > 0);
+  assert.match(await text('#cvpca-noise-limited'), new RegExp(`^from n = ${cli.noise_limited_from} on, .*flatten`));
+  assert.equal(await page.locator('#cvpca-plot svg g.cv-noise path').count(), 1, 'the noise spectrum is drawn');
+  assert.equal(await page.locator('#cvpca-plot svg g.cv-noise-limited line').count(), 1);
+  assert.equal(await page.locator('#cvpca-plot svg g.cv-suggested rect').count(), 1);
+
+  // |cv_n|, as Stringer's get_powerlaw fits log(abs(ss)).
+  await page.check('#cvpca-abs');
+  await cvpca();
+  const abs = cliJson('cvpca', a, b, '--shuffles', '5', '--seed', '1', '--abs');
+  assert.equal(abs.alpha_fit.abs, true);
+  const absAlpha = Number(await page.getAttribute('#cvpca-alpha', 'data-alpha'));
+  assert.ok(Math.abs(absAlpha - abs.alpha_fit.alpha) <= 1e-9, `page ${absAlpha}, CLI ${abs.alpha_fit.alpha}`);
+  assert.match(await text('#cvpca-alpha-on'), /on \|cv_n\| \(Stringer’s log\(abs\(ss\)\)\)$/);
+  await page.uncheck('#cvpca-abs');
+  const body = await page.evaluate(() => document.querySelector('#cvpca').innerText);
+  assert.doesNotMatch(body, /drops below zero there instead/);
+});
+
 test('no "polysemantic regime" anywhere on the page', async () => {
   const body = await ctx.page.evaluate(() => document.body.innerText);
   assert.doesNotMatch(body, /polysemantic regime/i);
