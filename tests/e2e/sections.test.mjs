@@ -201,6 +201,29 @@ test('cvPCA of a reference pair: α fitted on the shuffle mean equals the CLI to
   assert.doesNotMatch(body, /drops below zero there instead/);
 });
 
+test('compare layers: one common fit range across files, N/D per file, the estimator named; equal to the CLI', async () => {
+  const { page } = ctx;
+  const A = data('minilm/blk5_out_tokens.f32.npy'); // 3000 × 384: alone it would be fitted over n = 11…192
+  const B = data('digits_mlp/plain_h1_test.f32.npy'); // 540 × 256: caps n_hi at ⌊D/2⌋ = 128
+  await page.setInputFiles('#compare-files', [A, B]);
+  await page.waitForSelector('#compare[data-count="2"]', { timeout: 120_000 });
+  const cli = cliJson('compare', A, B);
+  assert.deepEqual([cli.rank_lo, cli.rank_hi], [11, 128]);
+  assert.equal(await page.getAttribute('#compare', 'data-range'), `${cli.rank_lo}…${cli.rank_hi}`);
+  const alone = cliJson('analyze', A);
+  assert.equal(alone.alpha_fit.rank_hi, 192, 'the wider file alone would use more ranks');
+  const cells = page.locator('#compare-table tbody td.alpha-cell');
+  assert.deepEqual(await cells.allTextContents(), cli.layers.map((l) => l.alpha_fit.label));
+  const alphas = (await cells.evaluateAll((tds) => tds.map((td) => Number(td.dataset.alpha))));
+  alphas.forEach((a, i) => assert.ok(Math.abs(a - cli.layers[i].alpha_fit.alpha) <= 1e-9, `file ${i + 1}: page ${a}, CLI ${cli.layers[i].alpha_fit.alpha}`));
+  const sizes = await page.locator('#compare-table tbody td.size-cell').allTextContents();
+  assert.deepEqual(sizes, cli.layers.map((l) => `${l.n_rows.toLocaleString('en')} × ${l.n_cols} (N/D ${l.n_over_d.toPrecision(3)})`));
+  const status = await text('#compare-status');
+  assert.match(status, /α: stringer fit over one common range n = 11…128 in every file \(n_hi limited by plain_h1_test\.f32\.npy: ⌊D\/2⌋ = 128\)/);
+  assert.deepEqual(await page.locator('#compare-warnings li').allTextContents(), cli.warnings);
+  await page.click('#compare-clear');
+});
+
 test('no "polysemantic regime" anywhere on the page', async () => {
   const body = await ctx.page.evaluate(() => document.body.innerText);
   assert.doesNotMatch(body, /polysemantic regime/i);
