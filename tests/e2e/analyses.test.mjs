@@ -182,6 +182,12 @@ test('synthetic codes: Fourier α = 2 and α = 4 overlaid on the spectra, their 
   assert.ok(labels.some((l) => /Fourier α = 2 /.test(l)) && labels.some((l) => /Fourier α = 4 /.test(l)), labels.join(' | '));
   const rows = await page.locator('#verdict-table tbody').innerText();
   assert.match(rows, /synthetic: Fourier α = 4/);
+  // Each synthetic code is analysed as a sweep with the bootstrap (B = 50): its row carries the
+  // interval, and at d = 1 the α = 4 code's whole interval lies above 1 + 2/d = 3.
+  const four = page.locator('#verdict-table tbody tr', { hasText: 'synthetic: Fourier α = 4' });
+  assert.match(await four.locator('.alpha-cell').textContent(), /^\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$/);
+  assert.equal(await four.getAttribute('data-verdict'), 'above_bound');
+  assert.equal(await four.getAttribute('data-source'), 'plain');
 });
 
 test('axes and units of the loaded file: units per separated axis against the random baseline, unit activity', async () => {
