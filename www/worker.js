@@ -5,6 +5,7 @@
 // { id, type: 'error', message }, with { id, type: 'progress', ... } in between.
 import init, {
   OpenedFile, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy, toySettings,
+  compareLayers,
 } from './pkg/eigenlens.js';
 
 // The engine's first message is { type: 'init', module }: the wasm it compiled once for all
@@ -108,6 +109,8 @@ const handlers = {
   // The report refitted whole: α, its diagnostics and warnings (no file read).
   refit: ({ report, fit }) => refit(report, fit),
   rules: () => rules(),
+  // Several files' α over one common range: reports [{name, n_rows, n_cols, numerical_rank, eigenvalues}], fit.
+  compare: ({ reports, fit }) => compareLayers(reports, fit),
   verdict: ({ alpha, lo, hi, source, d }) => verdict({ alpha, lo, hi, source, d }),
 };
 

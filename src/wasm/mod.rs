@@ -321,3 +321,39 @@ pub fn toy_settings(settings: &JsValue, count: &JsValue) -> Result<JsValue, JsEr
     settings.validate().map_err(js_err)?;
     to_js(&settings)
 }
+
+/// One file of a layer comparison, as the page holds it: its analysis report's spectrum (any
+/// other keys of the report are ignored) under the name the page shows.
+#[derive(Deserialize)]
+struct LayerInput {
+    name: String,
+    n_rows: u64,
+    n_cols: usize,
+    numerical_rank: usize,
+    /// Descending eigenvalues (the report's `eigenvalues`).
+    eigenvalues: Vec<f64>,
+}
+
+/// α of several files over one common range of ranks (`stats::compare::compare`, as `eigenlens
+/// compare` fits it): `reports` is an array of `{name, n_rows, n_cols, numerical_rank,
+/// eigenvalues}` (an analysis report with a `name` added will do), `fit` the requested
+/// `{estimator, lo, hi}`. Returns the `Comparison`: the common range, what limited it, each
+/// file's N/D and fit on it, and the warnings.
+#[wasm_bindgen(js_name = compareLayers)]
+pub fn compare_layers(reports: JsValue, fit: &JsValue) -> Result<JsValue, JsError> {
+    let fit: FitRequest = decode_required(fit, "fit settings")?;
+    // Bulk data written by the core: serde-wasm-bindgen, not the options path.
+    let layers: Vec<LayerInput> =
+        serde_wasm_bindgen::from_value(reports).map_err(|e| JsError::new(&format!("invalid layer reports: {e}")))?;
+    let spectra: Vec<_> = layers
+        .iter()
+        .map(|l| crate::stats::compare::LayerSpectrum {
+            name: &l.name,
+            n_rows: l.n_rows,
+            n_cols: l.n_cols,
+            numerical_rank: l.numerical_rank,
+            eigenvalues: &l.eigenvalues,
+        })
+        .collect();
+    to_js(&crate::stats::compare::compare(&spectra, &fit))
+}

@@ -69,8 +69,8 @@ test('rotation sweep with its angle file: K = 5 curves, R equals NumPy to 4 digi
   assert.equal(sig4(await text('#sweep-roughness-shuffled')), sig4(cli.roughness_shuffled),
     'R of shuffled rows differs between page and CLI: is www/pkg built from the current src/?');
   assert.equal(await text('#sweep-h'), cli.holder_h.toFixed(3));
-  const bound = cli.holder_h_bound ?? cli.predicted_h;
-  assert.match(await text('#sweep-h-reference'), new RegExp(`: ${bound.toFixed(3)}$`));
+  assert.equal(await text('#sweep-h-ref'), cli.holder_h_reference.toFixed(3));
+  assert.equal(await text('#sweep-h-bound'), cli.holder_h_bound.toFixed(3));
   const curveR = (await page.locator('#sweep-projections .proj-label').allTextContents()).map((t) => Number(t.split('roughness ')[1]));
   assert.deepEqual(curveR, cli.curves.map((c) => Number(c.roughness.toPrecision(3))));
   // The verdict for the sweep reads exactly as the core words it (d = 1).
@@ -155,8 +155,8 @@ test('cvPCA of the two MC-dropout repeats: the shared-variance fraction equals N
   assert.ok(Math.abs(shared - pair.shared_variance_fraction) < 1e-6);
   // α on the cvPCA spectrum as the CLI fits it (stringer); reference.json's α on the cv
   // spectrum is the OLS fit (np.polyfit), which the CLI reproduces with --estimator ols.
-  const cli = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`));
-  // The core's α label, as the CLI prints it.
+  const cli = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`), '--shuffles', '5', '--seed', '1');
+  // The core's α label, as the CLI prints it (the page draws Stringer's 5 shuffles by default).
   assert.equal(await text('#cvpca-alpha'), cli.alpha_fit.label);
   assert.equal(await text('#cvpca-alpha-plain'), cli.alpha_fit_plain.label);
   assert.match(cli.alpha_fit.label, new RegExp(`^${cli.alpha_fit.alpha.toFixed(3)} \\(stringer, n = 11…128\\)$`));
@@ -182,9 +182,15 @@ test('synthetic codes: Fourier α = 2 and α = 4 overlaid on the spectra, their 
   assert.ok(labels.some((l) => /Fourier α = 2 /.test(l)) && labels.some((l) => /Fourier α = 4 /.test(l)), labels.join(' | '));
   const rows = await page.locator('#verdict-table tbody').innerText();
   assert.match(rows, /synthetic: Fourier α = 4/);
+  // Each synthetic code is analysed as a sweep with the bootstrap (B = 50): its row carries the
+  // interval, and at d = 1 the α = 4 code's whole interval lies above 1 + 2/d = 3.
+  const four = page.locator('#verdict-table tbody tr', { hasText: 'synthetic: Fourier α = 4' });
+  assert.match(await four.locator('.alpha-cell').textContent(), /^\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$/);
+  assert.equal(await four.getAttribute('data-verdict'), 'above_bound');
+  assert.equal(await four.getAttribute('data-source'), 'plain');
 });
 
-test('axis alignment of the loaded file: units per axis against the random baseline, unit activity', async () => {
+test('axes and units of the loaded file: units per separated axis against the random baseline, unit activity', async () => {
   const { page } = ctx;
   await loadMain(LAYER);
   await page.click('#align-go');
@@ -192,7 +198,10 @@ test('axis alignment of the loaded file: units per axis against the random basel
   const cols = reference.matrices['digits_mlp/plain_h1_test'].shape?.[1] ?? 256;
   assert.equal(await page.locator('#align-plot svg g.baseline line').count(), 1);
   assert.match(await page.locator('#align-plot svg').textContent(), new RegExp(`\\(D \\+ 2\\)/3 = ${((cols + 2) / 3).toFixed(1)}`));
-  assert.equal(await page.locator('#align-plot svg g.axis-units circle').count(), 50);
+  // Units per axis only for the axes the core reports as separated from their neighbours.
+  const cli = cliJson('align', LAYER, '--top', '50');
+  assert.equal(await page.locator('#align-plot svg g.axis-units circle').count(), cli.n_reported);
+  assert.equal(await page.locator('#align-plot svg g.axis-unreported line').count(), 50 - cli.n_reported);
   assert.ok(await page.locator('#activity-plot svg g.activity-bar rect').count() > 0);
 });
 

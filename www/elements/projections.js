@@ -6,6 +6,9 @@
 // (a 1-D .npy of the sweep parameter; default the row index; a page may hand over
 // `el.paramFile`), k (projections, default 5), seed (default 1), periodic (boolean: the sweep
 // wraps around), d (input dimensionality for the verdict: 1, 2, … or "high"; default 1),
+// bootstrap (resamples B for the interval of α the verdict needs; default 50, 0: no interval,
+// so the verdict is undecided), repeat (a second recording of the same sweep, same rows in the
+// same order: the verdict then uses the cross-validated α; a page may hand over `el.repeatFile`),
 // shuffled (boolean: draw the curves with the rows in the core's shuffled order, the rough
 // baseline behind R shuffled), label, controls="none", theme="light|dark|auto".
 // A change of any attribute recomputes (the last change wins; an older run still going is
@@ -24,10 +27,11 @@ const DRAWING = new Set(['shuffled', 'label', 'controls']);
 export class EigenlensProjections extends EigenlensElement {
   static tag = 'eigenlens-projections';
   static observedAttributes = [...EigenlensElement.baseAttributes, 'src', 'key', 'param', 'k', 'seed', 'periodic', 'd',
-    'shuffled', 'label', 'controls'];
+    'bootstrap', 'repeat', 'shuffled', 'label', 'controls'];
 
   #report = null;
   #paramFile = null;
+  #repeatFile = null;
 
   get report() { return this.#report; }
 
@@ -35,6 +39,13 @@ export class EigenlensProjections extends EigenlensElement {
   get paramFile() { return this.#paramFile; }
   set paramFile(file) {
     this.#paramFile = file ?? null;
+    this.schedule();
+  }
+
+  /** A repeat of the sweep as a File, handed over by a page instead of `repeat`. */
+  get repeatFile() { return this.#repeatFile; }
+  set repeatFile(file) {
+    this.#repeatFile = file ?? null;
     this.schedule();
   }
 
@@ -89,7 +100,7 @@ export class EigenlensProjections extends EigenlensElement {
     if (d !== 'high' && !(Number(d) > 0)) throw new Error(`d="${d}" is not a positive number or "high"`);
     return {
       k: int('k', 5, 1, 64), seed: int('seed', 1, 0, Number.MAX_SAFE_INTEGER), periodic: this.hasAttribute('periodic'),
-      d: d === 'high' ? 'high' : Number(d),
+      d: d === 'high' ? 'high' : Number(d), bootstrap: int('bootstrap', 50, 0, 10_000),
     };
   }
 
@@ -98,7 +109,9 @@ export class EigenlensProjections extends EigenlensElement {
     return this.embedCode({
       key: this.getAttribute('key'),
       param: this.#paramFile ? this.#paramFile.name : this.getAttribute('param') && sitePath(this.getAttribute('param')),
-      k: s.k, seed: s.seed, periodic: s.periodic, d: String(s.d), shuffled: this.hasAttribute('shuffled'),
+      repeat: this.#repeatFile ? this.#repeatFile.name : this.getAttribute('repeat') && sitePath(this.getAttribute('repeat')),
+      k: s.k, seed: s.seed, periodic: s.periodic, d: String(s.d), bootstrap: s.bootstrap === 50 ? null : s.bootstrap,
+      shuffled: this.hasAttribute('shuffled'),
       label: this.getAttribute('label'),
     });
   }
@@ -114,24 +127,26 @@ export class EigenlensProjections extends EigenlensElement {
     const settings = this.settings();
     const name = this.dataName();
     const paramAttr = this.getAttribute('param');
+    const repeatAttr = this.getAttribute('repeat');
     const key = this.getAttribute('key') || undefined;
     await this.cancellable(async (signal) => {
       this.showStatus(`Loading ${name}…`);
-      const [file, param] = await Promise.all([
+      const [file, param, repeat] = await Promise.all([
         this.dataFile(signal),
         this.#paramFile ?? (paramAttr ? fetchAsFile(new URL(paramAttr, document.baseURI).href, { signal }) : null),
+        this.#repeatFile ?? (repeatAttr ? fetchAsFile(new URL(repeatAttr, document.baseURI).href, { signal }) : null),
       ]);
       if (!isCurrent()) return;
       this.showStatus(`Analysing ${name} in this browser…`);
       let report;
       try {
-        report = await run({ type: 'sweep', file, key, param, options: settings }, null, { signal });
+        report = await run({ type: 'sweep', file, key, param, repeat, repeatKey: key, options: settings }, null, { signal });
       } catch (e) {
         if (!isCurrent()) return;
         throw new Error(e.message === 'cancelled' ? `Cancelled the sweep ${name}.` : `Could not analyse ${name}: ${e.message}`, { cause: e });
       }
       if (!isCurrent()) return;
-      this.#report = { ...report, sourceName: name, paramName: param?.name ?? null };
+      this.#report = { ...report, sourceName: name, paramName: param?.name ?? null, repeatName: repeat?.name ?? null };
       this.#render();
     });
   }

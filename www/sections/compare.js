@@ -1,25 +1,35 @@
-// Layer comparison: several files analysed in turn with the fit settings of the spectrum above
-// (a file of several arrays gets the same chooser as the drop zone), α, PR and effective rank
-// charted in load order. A change of the fit settings refits every file (from its eigenvalues,
-// without reading it again), and each α says which fit it is (the core's label). Names are
-// editable inline; the charts relabel as you type.
+// Layer comparison: several files analysed in turn (a file of several arrays gets the same
+// chooser as the drop zone), then α of every file fitted over ONE common range of ranks, as
+// `eigenlens compare` fits it (the core's `compare`: n_lo as asked, n_hi the smallest of the
+// asked n_hi and every file's caps, so the same ranks are fitted in every file), with N/D per file
+// (finite N biases α upward more where N/D is smaller) and the estimator named. α, PR and
+// effective rank are charted in load order. A change of the fit settings above, or another file,
+// recomputes the comparison from the eigenvalues (no file is read again). Names are editable
+// inline; the charts relabel as you type. What it does not do: make N/D equal, or carry a
+// bootstrap interval over to the common range.
 import { run } from '../engine.js';
 import { measurePlot } from '../plots/compare.js';
 import { chooseArray } from './chooser.js';
-import { $, draw, exportsFor, fixed, cell } from './util.js';
+import { $, draw, exportsFor, fixed, cell, sig } from './util.js';
 
 const MEASURES = [
-  { key: 'alpha', label: 'α', color: 'var(--fit)', value: (r) => (r.alpha_fit.valid ? r.alpha_fit.alpha : NaN) },
-  { key: 'pr', label: 'participation ratio', color: 'var(--data)', value: (r) => r.participation_ratio },
-  { key: 'erank', label: 'effective rank', color: 'var(--c3)', value: (r) => r.effective_rank },
+  { key: 'alpha', label: 'α', color: 'var(--fit)', value: (e) => (e.common?.alpha_fit.valid ? e.common.alpha_fit.alpha : NaN) },
+  { key: 'pr', label: 'participation ratio', color: 'var(--data)', value: (e) => e.report.participation_ratio },
+  { key: 'erank', label: 'effective rank', color: 'var(--c3)', value: (e) => e.report.effective_rank },
 ];
 
 const shortName = (file, key) => (key ?? (file.name.replace(/\.(f16|f32|f64)?\.?(npy|npz|safetensors|csv|tsv|txt)$/i, '') || file.name));
 
+/** The name a file goes by in the comparison (as the CLI names FILE or FILE:KEY). */
+const specOf = (e) => (e.key ? `${e.file.name}:${e.key}` : e.file.name);
+
 export function mountCompare(page) {
-  let entries = []; // {file, key, name, report | null, fit: JSON of the fit behind report.alpha_fit, error}
+  // {file, key, name, report | null (the file's analysis), common: its entry of the comparison, error}
+  let entries = [];
   let queue = Promise.resolve();
-  let fitShown = '';
+  let fitShown = ''; // JSON of the fit request behind the comparison shown
+  let comparison = null; // the core's Comparison of the files with a report
+  let generation = 0;
 
   const chartBox = $('compare-plot');
   const panels = MEASURES.map((m) => {
@@ -37,9 +47,9 @@ export function mountCompare(page) {
   const drawCharts = () => {
     const done = entries.filter((e) => e.report);
     MEASURES.forEach((m, i) => {
-      const rows = done.map((e) => ({ name: e.name, value: m.value(e.report) }));
+      const rows = done.map((e) => ({ name: e.name, value: m.value(e) }));
       const width = Math.max(260, Math.min(320, panels[i].clientWidth || 300));
-      const label = m.key === 'alpha' && fitShown ? `α (${JSON.parse(fitShown).estimator})` : m.label;
+      const label = m.key === 'alpha' && comparison ? `α (${JSON.parse(fitShown).estimator})` : m.label;
       draw(panels[i], measurePlot(rows, label, { width, color: m.color }),
         `${label} per file in load order: ${rows.map((r) => `${r.name} ${fixed(r.value)}`).join(', ')}`);
       exportsFor(panels[i], `eigenlens-compare.${m.key}`, `${m.label} chart`);
@@ -63,14 +73,14 @@ export function mountCompare(page) {
       tr.append(td);
       if (e.error) {
         cell(tr, e.error, { colSpan: 4, className: 'error-cell' });
-      } else if (!e.report) {
+      } else if (!e.report || !e.common) {
         cell(tr, 'analysing…', { colSpan: 4 });
       } else {
         const r = e.report;
-        cell(tr, r.alpha_fit.label, { className: 'alpha-cell' });
+        cell(tr, e.common.alpha_fit.label, { className: 'alpha-cell' }).dataset.alpha = String(e.common.alpha_fit.alpha ?? '');
         cell(tr, r.participation_ratio.toFixed(2));
         cell(tr, r.effective_rank.toFixed(2));
-        cell(tr, `${r.n_rows.toLocaleString('en')} × ${r.n_cols}`);
+        cell(tr, `${r.n_rows.toLocaleString('en')} × ${r.n_cols} (N/D ${sig(e.common.n_over_d, 3)})`, { className: 'size-cell' });
       }
       return tr;
     }));
@@ -79,37 +89,52 @@ export function mountCompare(page) {
   const status = () => {
     const pending = entries.filter((x) => !x.report && !x.error).length;
     const fit = fitShown ? JSON.parse(fitShown) : null;
-    const how = fit ? ` · α: ${fit.estimator} fit, n = ${fit.lo}…${fit.hi} asked (the fit settings above)` : '';
+    const c = comparison;
+    const range = !c ? '' : c.reason ? `: no common range (${c.reason})`
+      : ` over one common range n = ${c.rank_lo}…${c.rank_hi} in every file${c.limited_by ? ` (n_hi limited by ${c.limited_by})` : ''}`;
+    const how = fit && c ? ` · α: ${fit.estimator} fit${range}; n = ${fit.lo}…${fit.hi} asked (the fit settings above)` : '';
     $('compare-status').textContent = pending ? `${pending} to go…` : entries.length ? `${entries.length} file${entries.length > 1 ? 's' : ''}${how}` : '';
-    $('compare').dataset.count = String(entries.filter((x) => x.report).length);
+    $('compare-warnings').replaceChildren(...(c?.warnings ?? []).map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+    $('compare').dataset.count = String(entries.filter((x) => x.report && x.common).length);
     $('compare').dataset.fit = fitShown;
+    $('compare').dataset.range = c && !c.reason ? `${c.rank_lo}…${c.rank_hi}` : '';
   };
 
   const show = () => { renderTable(); drawCharts(); status(); };
 
-  /** Refits every file whose α was fitted with other settings than the spectrum's now. */
-  const refitAll = async () => {
+  /**
+   * The core's comparison of every analysed file over one common range, for the fit settings
+   * above; the last call wins (an older answer is dropped).
+   */
+  const recompare = async () => {
+    const mine = ++generation;
     const fit = await page.fitRequest();
-    const json = JSON.stringify(fit);
-    fitShown = json;
-    const stale = entries.filter((e) => e.report && e.fit !== json);
-    await Promise.all(stale.map(async (e) => {
-      const r = e.report;
+    const done = entries.filter((e) => e.report);
+    let c = null;
+    if (done.length) {
       try {
-        const refitted = await run({ type: 'refit', report: r, fit });
-        if (e.report === r && fitShown === json) [e.report, e.fit] = [refitted, json];
+        c = await run({
+          type: 'compare',
+          reports: done.map((e) => ({ name: specOf(e), n_rows: e.report.n_rows, n_cols: e.report.n_cols,
+            numerical_rank: e.report.numerical_rank, eigenvalues: e.report.eigenvalues })),
+          fit,
+        });
       } catch (err) {
-        e.error = `could not refit: ${err.message}`;
+        if (mine !== generation) return;
+        done.forEach((e) => { e.error = `could not compare: ${err.message}`; });
       }
-    }));
-    if (fitShown === json && entries.length) show();
+    }
+    if (mine !== generation) return;
+    comparison = c;
+    fitShown = JSON.stringify(fit);
+    done.forEach((e, i) => { e.common = c?.layers[i] ?? null; });
+    show();
   };
 
   const analyse = async (entry) => {
     const fit = await page.fitRequest();
     try {
       entry.report = await run({ type: 'analyze', file: entry.file, key: entry.key, options: { fit, drop_nonfinite: false, rows: null } });
-      entry.fit = JSON.stringify(fit);
     } catch (e) {
       entry.error = e.message;
     }
@@ -125,17 +150,16 @@ export function mountCompare(page) {
           key = await chooseArray({ box: $('compare-chooser'), note: $('compare-note'), file });
         } catch (e) {
           if (e.message === 'replaced') return;
-          entries.push({ file, key: null, name: shortName(file, null), report: null, fit: '', error: `Could not analyse ${file.name}: ${e.message}` });
+          entries.push({ file, key: null, name: shortName(file, null), report: null, common: null, error: `Could not analyse ${file.name}: ${e.message}` });
           show();
           return;
         }
-        const entry = { file, key, name: shortName(file, key), report: null, fit: '', error: null };
+        const entry = { file, key, name: shortName(file, key), report: null, common: null, error: null };
         entries.push(entry);
         renderTable();
         await analyse(entry);
         if (!entries.includes(entry)) return;
-        await refitAll(); // the fit may have changed while it was read
-        show();
+        await recompare(); // every file over the common range, which this one may narrow
       });
     }
   };
@@ -143,12 +167,14 @@ export function mountCompare(page) {
   $('compare-files').addEventListener('change', (e) => { add([...e.target.files]); e.target.value = ''; });
   $('compare-clear').addEventListener('click', () => {
     entries = [];
+    comparison = null;
+    generation++;
     $('compare-chooser').dataset.owner = 'cleared'; // a chooser still open gives up
     $('compare-chooser').hidden = true;
     $('compare-note').hidden = true;
     renderTable();
     status();
   });
-  page.spectrum.addEventListener('eigenlens-render', () => { if (entries.length) refitAll(); });
+  page.spectrum.addEventListener('eigenlens-render', () => { if (entries.length) recompare(); });
   return { redraw: () => entries.length && drawCharts() };
 }

@@ -1,7 +1,11 @@
 // Random projections along a sweep, drawn by the same <eigenlens-projections> a blog embeds:
 // the page's controls set its attributes (the last change wins: an older run still going is
-// cancelled), and its report fills the readouts (R beside its shuffled baseline, the Hölder
-// exponent H) and the structure-function figure.
+// cancelled) and hand it the optional repeat of the sweep; its report fills the readouts and the
+// structure-function figure, in the core's words: R beside its shuffled baseline and what R
+// does not say (`roughness_text`); H as measured beside `holder_h_reference` (a Fourier code
+// with the fitted α, same N, D, sampling and estimator) and `holder_h_bound` (a bound, not a
+// prediction; `holder_text`); and the verdict on the interval of α against 1 + 2/d, from the
+// cross-validated α when a repeat was given (`verdict.alpha_source`).
 import { figureSize } from '../plots/size.js';
 import { structurePlot } from '../plots/structure.js';
 import { stem } from '../export.js';
@@ -30,14 +34,23 @@ export function mountSweep(page) {
       ? `; the last row is ${r.wraparound_ratio.toFixed(1)} steps from the first: is the sweep really periodic?` : '';
     $('sweep-detail').textContent = `(${r.n_rows.toLocaleString('en')} rows × ${r.n_cols} units; t from ${r.t_from_file ? 'the parameter file' : 'the row index'}` +
       `${r.periodic ? ', periodic' : ''}; K = ${r.curves.length} directions, seed ${r.seed}; shuffle seed ${r.shuffle_seed}${wrap})`;
+    $('sweep-roughness-text').textContent = r.roughness_text ?? '';
     $('sweep-h').textContent = fixed(r.holder_h);
-    const reference = Number.isFinite(r.holder_h_reference)
-      ? `a Fourier code with this α, sampled the same way: H = ${fixed(r.holder_h_reference)}`
+    $('sweep-h-ref').textContent = fixed(r.holder_h_reference);
+    $('sweep-h-bound').textContent = fixed(r.holder_h_bound);
+    $('sweep-h-alpha').textContent = r.alpha_fit?.valid ? `α = ${fixed(r.alpha_fit.alpha)}` : 'no valid α';
+    $('sweep-holder-text').textContent = r.holder_text ?? '';
+    const v = r.verdict;
+    const from = v.alpha_source === 'cross_validated'
+      ? `cross-validated α of ${r.sourceName} and its repeat ${r.repeatName ?? ''}`.trim()
+      : 'plain α (no repeat given)';
+    const how = r.alpha_interval
+      ? `; interval: ${(r.alpha_interval.method ?? 'bootstrap').replaceAll('_', ' ')}, B = ${r.alpha_interval.b}${r.alpha_interval.block ? `, blocks of ${r.alpha_interval.block} rows` : ''}`
       : '';
-    const bound = Number.isFinite(r.holder_h_bound ?? r.predicted_h)
-      ? `the bound min(1, (α − 1)/2) from α = ${fixed(r.alpha_fit.alpha)}: ${fixed(r.holder_h_bound ?? r.predicted_h)}`
-      : 'no bound (no valid α)';
-    $('sweep-h-reference').textContent = [reference, bound].filter(Boolean).join('; ');
+    $('sweep-verdict').textContent = v.verdict.replace('_', ' ');
+    $('sweep-verdict').dataset.verdict = v.verdict;
+    $('sweep-verdict-source').textContent = `(${from}${how}; d = ${v.d})`;
+    $('sweep-verdict-text').textContent = v.text;
     redraw();
     outcome = 'done';
     page.emit('sweep', { report: r, name });
@@ -50,6 +63,7 @@ export function mountSweep(page) {
     set('k', String(intOf('sweep-k', 5, { min: 1, max: 64 })));
     set('seed', String(intOf('seed', 1)));
     set('d', String(page.d()));
+    set('bootstrap', String(intOf('sweep-bootstrap', 50, { min: 0, max: 10_000 })));
     view.toggleAttribute('periodic', $('sweep-periodic').checked);
   };
 
@@ -91,13 +105,15 @@ export function mountSweep(page) {
     if (!view) create();
     settle();
     view.paramFile = $('sweep-param').files[0] ?? null;
+    view.repeatFile = $('sweep-repeat').files[0] ?? null;
     view.file = file; // (re)computes; an older run still going is cancelled
   };
 
   $('sweep-go').addEventListener('click', go);
   $('sweep-file').addEventListener('change', go);
   $('sweep-param').addEventListener('change', () => view && go());
-  for (const id of ['sweep-periodic', 'sweep-k', 'seed']) $(id).addEventListener('change', settle);
+  $('sweep-repeat').addEventListener('change', () => view && go());
+  for (const id of ['sweep-periodic', 'sweep-k', 'sweep-bootstrap', 'seed']) $(id).addEventListener('change', settle);
   page.on('d', settle);
   return { redraw, current: () => report };
 }

@@ -1,6 +1,8 @@
-// The smoothness verdict: α beside 1 + 2/d for every code on the page (the spectrum shown, the
-// sweep, the synthetic codes), d from the core's presets or typed. The verdict, its bound and its
-// wording are the core's (a 'verdict' job per row); this module only lays them out.
+// The smoothness verdict: an interval of α beside 1 + 2/d for every code on the page (the
+// spectrum shown, the sweep, the synthetic codes), d from the core's presets or typed. The
+// verdict (above_bound, below_bound, undecided), its bound and its wording are the core's (a
+// 'verdict' job per row, with the α the core chose for that code: cross-validated for a sweep
+// with a repeat, and its interval); this module only lays them out.
 import { run } from '../engine.js';
 import { rules } from '../elements/base.js';
 import { $, fixed, cell } from './util.js';
@@ -9,6 +11,20 @@ import { $, fixed, cell } from './util.js';
 const dOf = (text) => {
   const s = String(text ?? '').trim().toLowerCase();
   return s === 'high' ? 'high' : s === '' ? NaN : Number(s);
+};
+
+/**
+ * The α, interval and source a sweep report's verdict used (a synthetic code is analysed as a
+ * sweep too), to ask the core again for the d chosen here.
+ */
+const chosen = (report) => {
+  const v = report?.verdict;
+  if (!v) return { fit: report?.alpha_fit, interval: null, source: 'plain' };
+  return {
+    fit: { valid: v.alpha !== null && v.alpha !== undefined, alpha: v.alpha },
+    interval: v.interval ? { lo: v.interval[0], hi: v.interval[1] } : null,
+    source: v.alpha_source ?? 'plain',
+  };
 };
 
 const CLASSES = { above_bound: 'may-be-smooth', below_bound: 'not-smooth', undecided: 'undecided' };
@@ -27,7 +43,7 @@ export function mountVerdict(page) {
   const rows = () => [
     codes.main && { who: `spectrum above: ${codes.main.name}`, ...codes.main },
     codes.sweep && { who: `sweep: ${codes.sweep.name}`, ...codes.sweep },
-    ...codes.synth.map((s) => ({ who: `synthetic: ${s.label}`, fit: s.report.alpha_fit, interval: null, source: 'plain' })),
+    ...codes.synth.map((s) => ({ who: `synthetic: ${s.label}`, ...chosen(s.report) })),
   ].filter(Boolean);
 
   const message = (body, text) => {
@@ -59,9 +75,11 @@ export function mountVerdict(page) {
       const tr = document.createElement('tr');
       const kind = v.verdict ?? (v.may_be_smooth === true ? 'above_bound' : v.may_be_smooth === false ? 'below_bound' : null);
       tr.className = CLASSES[kind] ?? '';
+      tr.dataset.verdict = kind ?? '';
+      tr.dataset.source = v.alpha_source ?? '';
       const margin = v.margin ?? null;
       cell(tr, who);
-      cell(tr, fixed(v.alpha));
+      cell(tr, v.interval ? `${fixed(v.alpha)} [${fixed(v.interval[0])}, ${fixed(v.interval[1])}]` : fixed(v.alpha), { className: 'alpha-cell' });
       cell(tr, fixed(v.threshold));
       cell(tr, margin === null ? '–' : (margin >= 0 ? '+' : '') + margin.toFixed(3));
       cell(tr, v.text, { className: 'verdict-text' });
@@ -95,10 +113,7 @@ export function mountVerdict(page) {
   page.on('sweep', ({ report, name }) => {
     // The sweep's verdict uses the α the core chose (cross-validated when a repeat was given)
     // and its block-bootstrap interval: ask again with exactly those, for the d chosen here.
-    const v = report?.verdict;
-    const interval = v?.interval ? { lo: v.interval[0], hi: v.interval[1] } : null;
-    const fit = v ? { valid: v.alpha !== null && v.alpha !== undefined, alpha: v.alpha } : report?.alpha_fit;
-    codes.sweep = report && { name, fit, source: v?.alpha_source ?? 'plain', interval };
+    codes.sweep = report && { name, ...chosen(report) };
     render();
   });
   page.on('synth', (list) => { codes.synth = list; render(); });
