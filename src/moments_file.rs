@@ -119,9 +119,7 @@ pub fn merge(files: Vec<Vec<LayerMoments>>) -> Result<(Vec<LayerMoments>, Vec<St
                 return Err(MomentsFileError::UnequalUnits { layer: t.layer.clone(), left, right }.into());
             }
             t.moments.merge(&l.moments)?;
-            if t.source_dtype != l.source_dtype && !t.source_dtype.split('+').any(|d| d == l.source_dtype) {
-                t.source_dtype = format!("{}+{}", t.source_dtype, l.source_dtype);
-            }
+            t.source_dtype = join_dtypes(&t.source_dtype, &l.source_dtype);
             if t.cross_scatter.is_some() || l.cross_scatter.is_some() {
                 t.cross_scatter = None;
                 notes.push(format!(
@@ -133,6 +131,18 @@ pub fn merge(files: Vec<Vec<LayerMoments>>) -> Result<(Vec<LayerMoments>, Vec<St
     }
     notes.dedup();
     Ok((total, notes))
+}
+
+/// The source dtype of merged shares: `a` when `b` is already among its '+'-joined names (or
+/// empty), else both joined ("float32+bfloat16").
+fn join_dtypes(a: &str, b: &str) -> String {
+    if b.is_empty() || a.split('+').any(|d| d == b) {
+        a.to_string()
+    } else if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}+{b}")
+    }
 }
 
 /// Writes `layers` as a moments file. A single layer is written unprefixed with its name in the

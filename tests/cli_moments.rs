@@ -130,6 +130,14 @@ fn several_layers_are_chosen_by_name_and_bad_input_is_one_line() {
     let (code, _, stderr) = run(&["analyze", &h, "--bootstrap", "10"]);
     assert_eq!(code, 2, "{stderr}");
 
+    // The moments of a moments file are refused: its scatter is not rows.
+    let (code, _, stderr) = run(&["moments", &h, "--out", &temp("never.safetensors")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.ends_with("this is already a moments file; merge moments files with `eigenlens merge`, or analyse it\n"),
+        "{stderr}"
+    );
+
     // A file that is not a moments file at all.
     let (code, _, stderr) = run(&["merge", &h1(), "--out", &temp("never.safetensors")]);
     assert_eq!(code, 1);

@@ -193,6 +193,13 @@ fn merging_refuses_unequal_widths_and_different_layers_and_drops_cross_scatter_w
     // Written and read back with its cross_scatter.
     let back = read_bytes(&moments_file::to_bytes(std::slice::from_ref(&crossed)).unwrap()).unwrap();
     assert_eq!(back[0].cross_scatter, Some(vec![0.5; 9]));
+    // Source dtypes: kept when equal or unknown, joined when they differ.
+    let mut bf16 = layer("h1", small());
+    bf16.source_dtype = "bfloat16".into();
+    let mut unknown = layer("h1", small());
+    unknown.source_dtype = String::new();
+    let (joined, _) = moments_file::merge(vec![a.clone(), vec![unknown], vec![bf16], a.clone()]).unwrap();
+    assert_eq!(joined[0].source_dtype, "float32+bfloat16");
     let (merged, notes) = moments_file::merge(vec![a, back]).unwrap();
     assert_eq!(merged[0].cross_scatter, None);
     assert_eq!(merged[0].moments.count(), 8);

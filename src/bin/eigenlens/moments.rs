@@ -2,7 +2,7 @@
 //! scatter, min, max; docs/MOMENTS.md), to be merged with other shares (`eigenlens merge`) and
 //! analysed (`eigenlens analyze M.safetensors`) without the rows.
 
-use crate::analyze::accumulate_file;
+use crate::analyze::{accumulate_file, is_moments_file};
 use crate::args::{emit, file_name, note_lines, parse_rows, split_key, Failure, ReadArgs};
 use eigenlens::moments_file::{self, LayerMoments};
 use std::ops::Range;
@@ -33,6 +33,11 @@ pub struct MomentsArgs {
 
 pub fn run(args: MomentsArgs) -> Result<(), Failure> {
     let (path, key) = split_key(&args.file);
+    if is_moments_file(&args.file) {
+        return Err(Failure::Input(format!(
+            "{path}: this is already a moments file; merge moments files with `eigenlens merge`, or analyse it"
+        )));
+    }
     let layer = args.layer.clone().or(key.map(str::to_string)).unwrap_or_else(|| {
         let name = file_name(path);
         Path::new(&name).file_stem().map_or(name.clone(), |s| s.to_string_lossy().into_owned())
