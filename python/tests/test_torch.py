@@ -66,3 +66,28 @@ def test_tensor_updates_accumulate_in_float64_on_their_device(tmp_path):
     with pytest.raises(ValueError, match="not a submodule"):
         with el_torch.record(Tiny(), {"x": torch.nn.Linear(2, 2)}):
             pass
+
+
+class Block(torch.nn.Module):
+    """Returns a tuple, as Hugging Face transformer blocks do."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(8, 8)
+
+    def forward(self, x):
+        return (self.lin(x), None)
+
+
+def test_a_module_returning_a_tuple_is_recorded_from_its_first_element():
+    torch.manual_seed(1)
+    model = torch.nn.Sequential()
+    model.add_module("block", Block())
+    x = torch.randn(2, 5, 8)
+    # The README's form: record and no_grad in one `with`.
+    with el_torch.record(model, {"h": model.block}) as moments, torch.no_grad():
+        out = model.block(x)[0]
+    rows = out.reshape(-1, 8).double().numpy()
+    got = moments["h"].to_numpy()
+    assert got.n == 10
+    assert np.abs(got.covariance() - np.cov(rows, rowvar=False)).max() <= 1e-12 * np.abs(np.cov(rows, rowvar=False)).max()
