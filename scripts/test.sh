@@ -8,4 +8,5 @@ bash scripts/lint.sh
 bash scripts/build-wasm.sh
 npx vite build --logLevel warn
 cargo test --release
+bash scripts/test-python.sh
 node --test tests/wasm/ tests/e2e/

@@ -21,6 +21,45 @@ pub enum Error {
     Numerical(NumericalError),
     /// A share of partial moments, handed from a worker or thread, cannot be combined.
     Share(ShareError),
+    /// A moments file (`docs/MOMENTS.md`) that cannot be read or merged.
+    MomentsFile(MomentsFileError),
+}
+
+/// A moments file (a safetensors file of `count`, `mean`, `scatter`, `min`, `max` per layer,
+/// `docs/MOMENTS.md`) that cannot be used. `layer` is the layer's name as the file gives it
+/// (the tensors' prefix; empty for unprefixed tensors).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MomentsFileError {
+    /// The safetensors file's `__metadata__` has no `format = eigenlens-moments` (`found`: the
+    /// format it names, if any): it holds activations or something else, not moments.
+    NotMoments { found: Option<String> },
+    /// The file's `version` is not one this build reads (`found`; "none" when missing).
+    Version { found: String },
+    /// A metadata entry other than format and version is wrong (the axis convention).
+    Metadata { key: String, found: String, want: String },
+    /// The file names itself a moments file but has no `count` tensor, so no layer.
+    NoLayers,
+    /// A layer lacks one of its required tensors.
+    MissingTensor { layer: String, tensor: String },
+    /// A tensor has the wrong dtype or shape (`detail` says which and what is needed).
+    BadTensor { layer: String, tensor: String, detail: String },
+    /// A layer's count is below 2: a covariance needs two rows.
+    TooFewRows { layer: String, count: i64 },
+    /// A NaN or ±Inf in a tensor (0-based flat index into it).
+    NonFinite { layer: String, tensor: String, index: u64, value: f64 },
+    /// The scatter is not symmetric: entries (row, col) and (col, row) differ by more than
+    /// 1e-12 of the larger of their magnitudes and √(S_row,row · S_col,col).
+    AsymmetricScatter { layer: String, row: usize, col: usize, upper: f64, lower: f64 },
+    /// A diagonal entry of the scatter (a unit's sum of squared deviations) is negative.
+    NegativeVariance { layer: String, unit: usize, value: f64 },
+    /// Two files to merge hold the same layer with different numbers of units.
+    UnequalUnits { layer: String, left: usize, right: usize },
+    /// Two files to merge do not hold the same layers.
+    DifferentLayers { left: Vec<String>, right: Vec<String> },
+    /// The layer asked for (FILE:LAYER) is not in the file.
+    NoSuchLayer { layer: String, available: Vec<String> },
+    /// The file holds several layers and none was chosen.
+    ChooseLayer { available: Vec<String> },
 }
 
 /// A computation that could not give a trustworthy result. Raised by [`crate::linalg`]; the
@@ -83,6 +122,10 @@ pub enum FormatError {
     /// A zip written by `torch.save` (a pickle, `data.pkl`, beside raw storages): not arrays
     /// eigenlens can read without running a pickle.
     TorchCheckpoint,
+    /// A safetensors file written as an eigenlens moments file (`__metadata__.format =
+    /// "eigenlens-moments"`): a layer's count, mean and scatter, not its rows. Read as tensors it
+    /// would analyse the D × D scatter as if it were N × D activations.
+    MomentsFile,
     /// A container (.npz, a zip) that holds no arrays at all; `entries` lists what it holds
     /// instead (empty for an empty archive).
     NoArrays { format: &'static str, entries: Vec<String> },
@@ -133,6 +176,7 @@ impl fmt::Display for Error {
             Error::Cancelled => write!(f, "cancelled"),
             Error::Numerical(e) => e.fmt(f),
             Error::Share(e) => e.fmt(f),
+            Error::MomentsFile(e) => e.fmt(f),
         }
     }
 }
@@ -184,6 +228,12 @@ impl fmt::Display for FormatError {
                 "this is a PyTorch checkpoint written by torch.save (a zip holding a pickle, data.pkl), not arrays \
                  eigenlens can read: save the tensor itself, with \
                  safetensors.torch.save_file({{'x': t.contiguous()}}, 'x.safetensors') or np.save('x.npy', t.float().numpy())"
+            ),
+            FormatError::MomentsFile => write!(
+                f,
+                "this is an eigenlens moments file (a layer's count, mean and scatter, not its rows): \
+                 `eigenlens analyze` and `eigenlens compare` compute its spectrum; this analysis needs the rows \
+                 (the page does not read moments files yet)"
             ),
             FormatError::NoArrays { format, entries } if entries.is_empty() => {
                 write!(f, "the {format} holds no arrays (it is an empty archive, as np.savez writes when given none)")
@@ -312,6 +362,88 @@ impl fmt::Display for ShareError {
     }
 }
 
+/// A layer's name in messages: unprefixed tensors are "the layer".
+fn layer_name(layer: &str) -> String {
+    if layer.is_empty() {
+        "the layer".to_string()
+    } else {
+        format!("layer '{layer}'")
+    }
+}
+
+impl fmt::Display for MomentsFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MomentsFileError::NotMoments { found } => write!(
+                f,
+                "not a moments file: its __metadata__ has format = {}, not eigenlens-moments",
+                found.as_deref().map_or("(none)".to_string(), |s| format!("'{s}'"))
+            ),
+            MomentsFileError::Version { found } => write!(
+                f,
+                "moments file version '{found}' is not one this eigenlens reads (version 1); write it again with \
+                 this version's `eigenlens moments` or Python package"
+            ),
+            MomentsFileError::Metadata { key, found, want } => {
+                write!(f, "moments file metadata '{key}' is '{found}', expected '{want}'")
+            }
+            MomentsFileError::NoLayers => {
+                write!(f, "the moments file holds no layer (no 'count' or 'NAME.count' tensor)")
+            }
+            MomentsFileError::MissingTensor { layer, tensor } => {
+                write!(f, "{} of the moments file has no '{tensor}' tensor", layer_name(layer))
+            }
+            MomentsFileError::BadTensor { layer, tensor, detail } => {
+                write!(f, "{} of the moments file: tensor '{tensor}' {detail}", layer_name(layer))
+            }
+            MomentsFileError::TooFewRows { layer, count } => write!(
+                f,
+                "{} of the moments file has count = {count}; a covariance needs at least 2 rows",
+                layer_name(layer)
+            ),
+            MomentsFileError::NonFinite { layer, tensor, index, value } => write!(
+                f,
+                "{} of the moments file holds {value} in '{tensor}' at flat index {index} (0-based); \
+                 the rows it was computed from held NaN/Inf",
+                layer_name(layer)
+            ),
+            MomentsFileError::AsymmetricScatter { layer, row, col, upper, lower } => write!(
+                f,
+                "{} of the moments file has a scatter that is not symmetric: entry ({row}, {col}) is {upper:e} \
+                 but ({col}, {row}) is {lower:e} (0-based; they must agree to 1e-12 relative)",
+                layer_name(layer)
+            ),
+            MomentsFileError::NegativeVariance { layer, unit, value } => write!(
+                f,
+                "{} of the moments file has a negative scatter diagonal {value:e} at unit {unit} (0-based): \
+                 a sum of squared deviations cannot be negative",
+                layer_name(layer)
+            ),
+            MomentsFileError::UnequalUnits { layer, left, right } => write!(
+                f,
+                "cannot merge {}: {left} units in one file, {right} in another; the files must come from the \
+                 same layer of the same model",
+                layer_name(layer)
+            ),
+            MomentsFileError::DifferentLayers { left, right } => write!(
+                f,
+                "cannot merge moments files holding different layers: [{}] against [{}]",
+                left.join(", "),
+                right.join(", ")
+            ),
+            MomentsFileError::NoSuchLayer { layer, available } => {
+                write!(f, "no layer named '{layer}' in the moments file; it holds: {}", available.join(", "))
+            }
+            MomentsFileError::ChooseLayer { available } => write!(
+                f,
+                "the moments file holds {} layers; choose one as FILE:LAYER: {}",
+                available.len(),
+                available.join(", ")
+            ),
+        }
+    }
+}
+
 impl std::error::Error for Error {}
 
 impl From<FormatError> for Error {
@@ -335,6 +467,12 @@ impl From<NumericalError> for Error {
 impl From<ShareError> for Error {
     fn from(e: ShareError) -> Self {
         Error::Share(e)
+    }
+}
+
+impl From<MomentsFileError> for Error {
+    fn from(e: MomentsFileError) -> Self {
+        Error::MomentsFile(e)
     }
 }
 

@@ -20,6 +20,7 @@
 //! - [`synth`]: synthetic codes of known α.
 //! - [`rng`]: a seeded random stream that is the same natively and in wasm.
 //! - [`matrix`]: a matrix held in memory, for analyses that need every row at once.
+//! - [`moments_file`]: moments files (count, mean, scatter per layer), read, written and merged.
 //! - [`plan`]: how a file's rows are split over parallel readers (CLI threads, page workers).
 //! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
 //! - [`error`]: every way input can be wrong, as typed errors.
@@ -42,6 +43,7 @@ pub mod kernels;
 pub mod limits;
 pub mod linalg;
 pub mod matrix;
+pub mod moments_file;
 pub mod plan;
 pub mod read;
 pub mod rng;

@@ -219,7 +219,10 @@ pub fn open_matrix_with<'a, S: Source + 'a>(
         }
         Format::Npz => npz::open(source, key, rows, options),
         Format::Safetensors => {
-            let mut tensors = safetensors::tensors(&mut source)?;
+            let (mut tensors, meta) = safetensors::tensors_and_metadata(&mut source)?;
+            if meta.get("format").map(String::as_str) == Some(safetensors::MOMENTS_FORMAT) {
+                return Err(FormatError::MomentsFile.into());
+            }
             let infos: Vec<ArrayInfo> = tensors.iter().map(safetensors::Tensor::describe).collect();
             let (index, guess) = choose(&infos, key)?;
             let tensor = tensors.swap_remove(index);

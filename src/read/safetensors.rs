@@ -86,6 +86,16 @@ fn dtype(name: &str) -> Result<DType, FormatError> {
 
 /// Reads and checks the header; returns every tensor, in name order.
 pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
+    Ok(tensors_and_metadata(source)?.0)
+}
+
+/// `__metadata__.format` of an eigenlens moments file (`crate::moments_file`): the readers
+/// refuse such a file as rows, since its tensors are a layer's moments.
+pub const MOMENTS_FORMAT: &str = "eigenlens-moments";
+
+/// [`tensors`], and the header's string entries of `__metadata__` (empty when it has none).
+/// Entries that are not strings are left out, as [`tensors`] has always ignored the metadata.
+pub fn tensors_and_metadata<S: Source>(source: &mut S) -> Result<(Vec<Tensor>, BTreeMap<String, String>)> {
     let len = source.len();
     if len == 0 {
         return Err(FormatError::Empty.into());
@@ -114,8 +124,12 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
     let data_start = 8 + header_len;
     let data_len = len - data_start;
     let mut out = Vec::new();
+    let mut metadata = BTreeMap::new();
     for (name, value) in map {
         if name == "__metadata__" {
+            if let serde_json::Value::Object(entries) = value {
+                metadata = entries.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect();
+            }
             continue;
         }
         let entry: Entry = serde_json::from_value(value)
@@ -173,5 +187,5 @@ pub fn tensors<S: Source>(source: &mut S) -> Result<Vec<Tensor>> {
             .into());
         }
     }
-    Ok(out.into_iter().map(|t| t.2).collect())
+    Ok((out.into_iter().map(|t| t.2).collect(), metadata))
 }

@@ -9,12 +9,13 @@
 //! rows otherwise; `alpha_interval` and the whole `bootstrap` report join the JSON.
 
 use crate::args::{
-    cli_words, emit, guesses, note_lines, open_matrix_file, parse_rows, print_json, split_key, Failure, FitArgs,
-    PreArgs, ReadArgs,
+    cli_words, emit, file_name, guesses, note_lines, open_matrix_file, parse_rows, print_json, split_key, Failure,
+    FitArgs, PreArgs, ReadArgs,
 };
 use eigenlens::analysis::{self, Accumulated, Preprocess, Report, Share};
 use eigenlens::bootstrap::{bootstrap_alpha, sequence_block, BootstrapReport, BootstrapSettings};
 use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
+use eigenlens::moments_file;
 use eigenlens::read::{ArrayInfo, ReadOptions};
 use eigenlens::stats::precision::RoundingNoise;
 use eigenlens::stats::FitRequest;
@@ -22,10 +23,12 @@ use std::fmt::Write;
 use std::ops::Range;
 
 /// The eigenspectrum, power-law exponent α (with its fit-range diagnostics and the storage
-/// precision floor) and dimensionality of one matrix (rows = inputs, columns = units)
+/// precision floor) and dimensionality of one matrix (rows = inputs, columns = units), or of one
+/// layer of a moments file (eigenlens moments, docs/MOMENTS.md)
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
-    /// The matrix: a file, or FILE:KEY for one array of a .npz or .safetensors file
+    /// The matrix: a file, or FILE:KEY for one array of a .npz or .safetensors file (one layer of
+    /// a moments file)
     #[arg(value_name = "FILE[:KEY]")]
     pub file: String,
     #[command(flatten)]
@@ -63,6 +66,11 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
             "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize or --remove-top, \
              so its interval would not be of the α reported: drop one or the other"
                 .into(),
+        ));
+    }
+    if args.bootstrap.is_some() && is_moments_file(&args.file) {
+        return Err(Failure::Usage(
+            "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves".into(),
         ));
     }
     let mut report = report_of(&args.file, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre)?;
@@ -169,6 +177,25 @@ pub fn report_of(
     fit: &FitRequest,
     pre: &Preprocess,
 ) -> Result<Report, Failure> {
+    if is_moments_file(spec) {
+        return moments_report(spec, rows, drop_nonfinite, options, fit, pre);
+    }
+    let (path, _) = split_key(spec);
+    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
+    let (info, acc, rounding) = accumulate_file(spec, rows, drop_nonfinite, options)?;
+    let mut report = analysis::report_from(acc, rounding.as_ref(), fit, pre).map_err(input)?;
+    report.source = Some(info);
+    Ok(report)
+}
+
+/// The moments of the matrix `spec` (FILE[:KEY]) read as `options` say, by several threads when
+/// the file allows, with the rounding noise of its stored type; and what the reader found.
+pub fn accumulate_file(
+    spec: &str,
+    rows: Option<Range<u64>>,
+    drop_nonfinite: bool,
+    options: &ReadOptions,
+) -> Result<(ArrayInfo, Accumulated, Option<RoundingNoise>), Failure> {
     let mut opened = open_matrix_file(spec, rows.clone(), options)?;
     let (path, _) = split_key(spec);
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
@@ -181,8 +208,65 @@ pub fn report_of(
         analysis::accumulate_stored(opened.rows.as_mut(), &opened.info.dtype, drop_nonfinite, &mut |_, _| true)
             .map_err(input)?
     };
-    let mut report = analysis::report_from(acc, rounding.as_ref(), fit, pre).map_err(input)?;
-    report.source = Some(opened.info);
+    Ok((opened.info, acc, rounding))
+}
+
+/// Whether FILE of `spec` (FILE[:LAYER]) is a moments file (docs/MOMENTS.md): safetensors whose
+/// metadata names the format. Unreadable files are not: opening them as a matrix says why.
+pub fn is_moments_file(spec: &str) -> bool {
+    let (path, _) = split_key(spec);
+    let Ok(mut source) = eigenlens::read::source::FileSource::open(path) else {
+        return false;
+    };
+    let mut head = [0u8; 16];
+    let n = eigenlens::read::Source::read_at(&mut source, 0, &mut head).unwrap_or(0);
+    matches!(eigenlens::read::Format::detect(&file_name(path), &head[..n]), Ok(eigenlens::read::Format::Safetensors))
+        && moments_file::is_moments_file(&mut source)
+}
+
+/// The report of one layer of a moments file: the same spectrum, α and figures as the rows it
+/// was taken from, with no precision floor (the file holds no rounding noise). Row ranges and
+/// reading flags are about rows, so they are refused.
+fn moments_report(
+    spec: &str,
+    rows: Option<Range<u64>>,
+    drop_nonfinite: bool,
+    options: &ReadOptions,
+    fit: &FitRequest,
+    pre: &Preprocess,
+) -> Result<Report, Failure> {
+    if rows.is_some() || drop_nonfinite || *options != ReadOptions::default() {
+        return Err(Failure::Usage(
+            "a moments file holds no rows: --rows, --drop-nonfinite and the reading flags (--header, --index-col, \
+             --transpose, --skip-positions) apply when the moments are written (eigenlens moments)"
+                .into(),
+        ));
+    }
+    let (path, key) = split_key(spec);
+    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
+    let mut source = eigenlens::read::source::FileSource::open(path).map_err(input)?;
+    let layer = moments_file::choose(moments_file::read(&mut source).map_err(input)?, key).map_err(input)?;
+    let (n, d) = (layer.moments.count(), layer.moments.dim());
+    let name = if layer.layer.is_empty() { file_name(path) } else { layer.layer.clone() };
+    let stored = if layer.source_dtype.is_empty() { "an unrecorded dtype".to_string() } else { layer.source_dtype };
+    let mut report = analysis::report_from(Accumulated { moments: layer.moments, rows_dropped: 0 }, None, fit, pre)
+        .map_err(input)?;
+    report.source = Some(ArrayInfo {
+        name,
+        dtype: "moments".into(),
+        shape: vec![n, d as u64],
+        rows: n,
+        cols: d,
+        ..ArrayInfo::default()
+    });
+    report.warnings.insert(
+        0,
+        format!(
+            "analysed from a moments file (count, mean and scatter of {n} rows of {stored}), not from the rows: \
+             the spectrum and α are those of the rows, but the precision floor of their storage is not measured, \
+             and the bootstrap needs the rows themselves"
+        ),
+    );
     Ok(report)
 }
 

@@ -13,6 +13,8 @@ mod args;
 mod compare;
 mod cvpca;
 mod list;
+mod merge;
+mod moments;
 mod sweep;
 mod synth;
 mod toy;
@@ -44,6 +46,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     Toy(toy::ToyArgs),
     Synth(synth::SynthArgs),
+    Moments(moments::MomentsArgs),
+    Merge(merge::MergeArgs),
 }
 
 impl Command {
@@ -57,6 +61,8 @@ impl Command {
             Command::Sweep(_) => "sweep",
             Command::Toy(_) => "toy",
             Command::Synth(_) => "synth",
+            Command::Moments(_) => "moments",
+            Command::Merge(_) => "merge",
         }
     }
 }
@@ -74,6 +80,8 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::run(a),
         Command::Toy(a) => toy::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Moments(a) => moments::run(a),
+        Command::Merge(a) => merge::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
