@@ -17,6 +17,14 @@
 //!   projecting out the data's own top k principal components does. It is NOT Stringer et al.'s
 //!   removal of spontaneous PCs, which projects out the top PCs of *other* data (spontaneous
 //!   activity) before the stimulus spectrum is computed; eigenlens has no second file for that.
+//! - `centre_positions`: for a 3-D [S, T, H] tensor read as rows s·T + t, each position's mean
+//!   over sequences μ_t is subtracted from its rows (the position's own signal: a BOS-like
+//!   offset, positional embeddings), and the spectrum is of the pooled within-position covariance
+//!   C_w = W / (N − T'), W = Σ_t Σ_s (x_st − μ_t)(x_st − μ_t)ᵀ, T' the positions present. It is
+//!   computed in the same single pass from per-position sums ([`PositionSums`]) by the analysis-
+//!   of-variance identity W = M − Σ_t n_t (μ_t − μ)(μ_t − μ)ᵀ, M the scatter about the global
+//!   mean μ (exact for any n_t, so row ranges that cut a sequence are right). Not with
+//!   `drop_nonfinite` (a dropped row would shift every later row's position).
 
 use crate::error::{DataError, Error, Result};
 use crate::linalg::eigen::eigenvalues_desc;
@@ -48,6 +56,93 @@ pub struct Preprocess {
     pub standardize: bool,
     /// Drop the top k eigenvalues from the fit, figures and summary.
     pub remove_top: usize,
+    /// Subtract each position's mean over sequences (3-D [S, T, H] tensors only).
+    pub centre_positions: bool,
+}
+
+/// Per-position row counts and sums of a 3-D tensor's rows (position = row index mod T), for
+/// [`Preprocess::centre_positions`]. Shares of rows merge by addition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionSums {
+    t_len: usize,
+    d: usize,
+    /// The position of the next row seen.
+    next: usize,
+    counts: Vec<u64>,
+    /// Row-major T × D.
+    sums: Vec<f64>,
+}
+
+impl PositionSums {
+    /// Sums for rows of `d` units in sequences of `t_len` rows, the first row seen being row
+    /// `first_row` of the matrix as read.
+    pub fn new(t_len: usize, d: usize, first_row: u64) -> Result<PositionSums> {
+        if t_len == 0 {
+            return Err(Error::Setting("centre_positions needs sequences of at least one row".into()));
+        }
+        let values = t_len.checked_mul(d).filter(|v| *v as u64 <= crate::limits::DEFAULT_MEMORY_LIMIT);
+        let values = values.ok_or_else(|| {
+            Error::Setting(format!("centre_positions: T × D = {t_len} × {d} position means are more than can be held"))
+        })?;
+        let next = (first_row % t_len as u64) as usize;
+        Ok(PositionSums { t_len, d, next, counts: vec![0; t_len], sums: vec![0.0; values] })
+    }
+
+    /// Adds `n` consecutive rows (row-major).
+    pub fn add_block(&mut self, block: &[f64], n: usize) {
+        for row in block[..n * self.d].chunks_exact(self.d) {
+            let t = self.next;
+            self.counts[t] += 1;
+            for (s, x) in self.sums[t * self.d..(t + 1) * self.d].iter_mut().zip(row) {
+                *s += x;
+            }
+            self.next = (t + 1) % self.t_len;
+        }
+    }
+
+    /// Adds another share of rows of the same tensor.
+    pub fn merge(&mut self, other: &PositionSums) -> Result<()> {
+        if (other.t_len, other.d) != (self.t_len, self.d) {
+            return Err(Error::Setting(format!(
+                "cannot merge position sums of T = {}, D = {} into T = {}, D = {}",
+                other.t_len, other.d, self.t_len, self.d
+            )));
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+            *a += b;
+        }
+        Ok(())
+    }
+
+    /// Turns the covariance `cov` (D × D, M/(n − 1) about the global `mean`, from `n` rows)
+    /// into the pooled within-position covariance W/(n − T') (see the module docs).
+    fn centre(&self, cov: &mut [f64], mean: &[f64], n: u64) -> Result<()> {
+        let d = self.d;
+        let present: Vec<usize> = (0..self.t_len).filter(|t| self.counts[*t] > 0).collect();
+        let dof = n.saturating_sub(present.len() as u64);
+        if dof < 1 {
+            return Err(DataError::TooFewRows { rows: dof }.into());
+        }
+        // G: D × T', column t = √n_t (μ_t − μ); the between-position scatter is G Gᵀ.
+        let mut g = Vec::with_capacity(d * present.len());
+        for &t in &present {
+            let c = self.counts[t] as f64;
+            let sums = &self.sums[t * d..(t + 1) * d];
+            g.extend(sums.iter().zip(mean).map(|(s, m)| c.sqrt() * (s / c - m)));
+        }
+        let g = crate::linalg::Mat::from_col_major(d, present.len(), g);
+        let between = g.matmul(&g.transpose());
+        let scale = (n - 1) as f64;
+        for i in 0..d {
+            for j in 0..d {
+                cov[i * d + j] = (cov[i * d + j] * scale - between[(i, j)]) / dof as f64;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Moments of all rows read, and what was left out.
@@ -131,13 +226,58 @@ pub fn accumulate_stored(
     drop_nonfinite: bool,
     on_block: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<(Accumulated, Option<RoundingNoise>)> {
+    let share = accumulate_share(rows, dtype, drop_nonfinite, None, on_block)?;
+    Ok((share.acc, share.rounding))
+}
+
+/// [`accumulate_stored`], also summing each position's rows when `positions` is given (for
+/// [`Preprocess::centre_positions`]; see [`position_sums_for`]).
+pub fn accumulate_share(
+    rows: &mut dyn RowBlocks,
+    dtype: &str,
+    drop_nonfinite: bool,
+    mut positions: Option<PositionSums>,
+    on_block: &mut dyn FnMut(Progress, u64) -> bool,
+) -> Result<Share> {
     check_units(rows.cols())?;
+    if positions.is_some() && drop_nonfinite {
+        return Err(Error::Setting(
+            "centre_positions cannot be combined with drop_nonfinite: a dropped row would shift the position of \
+             every row after it"
+                .into(),
+        ));
+    }
     let mut rounding = RoundingNoise::for_dtype(dtype, rows.cols());
-    let acc = match rounding.as_mut() {
-        Some(r) => accumulate_with(rows, drop_nonfinite, &mut |block, n| r.add_block(block, n), on_block)?,
-        None => accumulate(rows, drop_nonfinite, on_block)?,
+    let acc = if rounding.is_none() && positions.is_none() {
+        accumulate(rows, drop_nonfinite, on_block)?
+    } else {
+        let mut see = |block: &[f64], n: usize| {
+            if let Some(r) = rounding.as_mut() {
+                r.add_block(block, n);
+            }
+            if let Some(p) = positions.as_mut() {
+                p.add_block(block, n);
+            }
+        };
+        accumulate_with(rows, drop_nonfinite, &mut see, on_block)?
     };
-    Ok((acc, rounding))
+    Ok(Share { acc, rounding, positions })
+}
+
+/// The position sums `pre` asks for, for the rows of `info` that `rows` will deliver: none
+/// without `centre_positions`; an error when the array is not a 3-D [S, T, H] tensor.
+pub fn position_sums_for(info: &ArrayInfo, rows: &dyn RowBlocks, pre: &Preprocess) -> Result<Option<PositionSums>> {
+    if !pre.centre_positions {
+        return Ok(None);
+    }
+    match info.sequence_len.and_then(|t| usize::try_from(t).ok()) {
+        Some(t) => Ok(Some(PositionSums::new(t, rows.cols(), rows.position())?)),
+        None => Err(Error::Setting(format!(
+            "centre_positions applies to a 3-D [S, T, H] tensor (each position's mean over sequences is \
+             subtracted); '{}' is read as a matrix of shape {:?}",
+            info.name, info.shape
+        ))),
+    }
 }
 
 /// Checks a block for NaN/±Inf. With `drop`, compacts the finite rows to the front and
@@ -214,6 +354,9 @@ pub struct Preprocessing {
     pub removed_top: usize,
     /// The eigenvalues removed, descending (λ₁ … λ_k of the full spectrum).
     pub removed_eigenvalues: Vec<f64>,
+    /// Each position's mean over sequences was subtracted (the pooled within-position covariance).
+    #[serde(default)]
+    pub positions_centred: bool,
 }
 
 /// Eigenspectrum, summary and α from accumulated moments, with the default preprocessing and
@@ -230,6 +373,22 @@ pub fn report_from(
     fit: &FitRequest,
     pre: &Preprocess,
 ) -> Result<Report> {
+    report_with(acc, rounding, None, fit, pre)
+}
+
+/// [`report_from`] for a share of rows read with [`accumulate_share`]: its rounding noise and,
+/// with `pre.centre_positions`, its position sums.
+pub fn report_from_share(share: Share, fit: &FitRequest, pre: &Preprocess) -> Result<Report> {
+    report_with(share.acc, share.rounding.as_ref(), share.positions.as_ref(), fit, pre)
+}
+
+fn report_with(
+    acc: Accumulated,
+    rounding: Option<&RoundingNoise>,
+    positions: Option<&PositionSums>,
+    fit: &FitRequest,
+    pre: &Preprocess,
+) -> Result<Report> {
     let m = acc.moments;
     let (n, d) = (m.count(), m.dim());
     if d == 0 {
@@ -242,7 +401,17 @@ pub fn report_from(
         )));
     }
     let n_constant_columns = m.constant_columns();
+    let mean = pre.centre_positions.then(|| m.mean().to_vec());
     let mut cov = m.into_covariance()?;
+    match (pre.centre_positions, positions, mean) {
+        (true, Some(p), Some(mean)) => p.centre(&mut cov, &mean, n)?,
+        (true, _, _) => {
+            return Err(Error::Setting(
+                "centre_positions needs the rows' position sums (a 3-D [S, T, H] tensor read in one pass)".into(),
+            ))
+        }
+        _ => {}
+    }
     let unit_var: Vec<f64> = (0..d).map(|j| cov[j * d + j]).collect();
     if pre.standardize {
         let scale: Vec<f64> = unit_var.iter().map(|v| if *v > 0.0 { 1.0 / v.sqrt() } else { 0.0 }).collect();
@@ -274,7 +443,12 @@ pub fn report_from(
         alpha_fit: fit_alpha(&[], n, 0, fit),
         fit_diagnostics: FitDiagnostics::default(),
         precision_floor,
-        preprocessing: Preprocessing { standardized: pre.standardize, removed_top: k, removed_eigenvalues },
+        preprocessing: Preprocessing {
+            standardized: pre.standardize,
+            removed_top: k,
+            removed_eigenvalues,
+            positions_centred: pre.centre_positions,
+        },
         warnings: Vec::new(),
         eigenvalues,
     };
@@ -416,9 +590,10 @@ pub fn analyze_opened(
     pre: &Preprocess,
     on_block: &mut dyn FnMut(Progress, u64) -> bool,
 ) -> Result<Report> {
-    let (acc, rounding) =
-        accumulate_stored(opened.rows.as_mut(), &opened.info.dtype, options.drop_nonfinite, on_block)?;
-    let mut report = report_from(acc, rounding.as_ref(), &options.fit, pre)?;
+    let positions = position_sums_for(&opened.info, opened.rows.as_ref(), pre)?;
+    let share =
+        accumulate_share(opened.rows.as_mut(), &opened.info.dtype, options.drop_nonfinite, positions, on_block)?;
+    let mut report = report_from_share(share, &options.fit, pre)?;
     report.source = Some(opened.info.clone());
     Ok(report)
 }
@@ -429,6 +604,9 @@ pub fn analyze_opened(
 pub struct Share {
     pub acc: Accumulated,
     pub rounding: Option<RoundingNoise>,
+    /// Per-position sums, when the rows are to be centred per position. Not part of the flat
+    /// form: the page reads such a tensor with one worker.
+    pub positions: Option<PositionSums>,
 }
 
 impl Share {
@@ -443,6 +621,11 @@ impl Share {
                 (Some(a), Some(b)) => a.merge(b)?,
                 (None, None) => {}
                 _ => return Err(Error::Setting("shares disagree on whether the stored type rounds".into())),
+            }
+            match (total.positions.as_mut(), part.positions.as_ref()) {
+                (Some(a), Some(b)) => a.merge(b)?,
+                (None, None) => {}
+                _ => return Err(Error::Setting("shares disagree on whether positions are centred".into())),
             }
         }
         Ok(total)
@@ -463,7 +646,7 @@ impl Share {
     pub fn from_flat(v: &[f64], dtype: &str) -> Result<Share> {
         let d = match v.get(1) {
             Some(&d) if (0.0..=MAX_UNITS as f64).contains(&d) && d.fract() == 0.0 => d as usize,
-            _ => return Accumulated::from_flat(v).map(|acc| Share { acc, rounding: None }),
+            _ => return Accumulated::from_flat(v).map(|acc| Share { acc, rounding: None, positions: None }),
         };
         let len = (1 + 2 + 3 * d + d * (d + 1) / 2).min(v.len());
         let (moments, rest) = v.split_at(len);
@@ -478,7 +661,7 @@ impl Share {
             )))
             }
         };
-        Ok(Share { acc, rounding })
+        Ok(Share { acc, rounding, positions: None })
     }
 }
 

@@ -119,7 +119,7 @@ fn bf16_shares_carry_their_rounding_noise_through_the_flat_form() {
             assert_eq!(opened.info.dtype, "bf16");
             let (acc, rounding) =
                 analysis::accumulate_stored(opened.rows.as_mut(), "bf16", false, &mut |_, _| true).unwrap();
-            let flat = Share { acc, rounding }.to_flat();
+            let flat = Share { acc, rounding, positions: None }.to_flat();
             // Moments, then [n, Σ ulp² per unit].
             assert_eq!(flat.len(), 1 + 2 + 3 * d + d * (d + 1) / 2 + 1 + d);
             Share::from_flat(&flat, "bf16").unwrap()

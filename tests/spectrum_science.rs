@@ -182,7 +182,7 @@ fn wide_matrices_get_a_real_ratio_and_the_transpose_hint() {
 /// 11 … 32 (weights 1/n) = 1.5427261268031405.
 #[test]
 fn standardized_units_give_the_correlation_spectrum() {
-    let pre = Preprocess { standardize: true, remove_top: 0 };
+    let pre = Preprocess { standardize: true, remove_top: 0, centre_positions: false };
     let r = analyze_file_with("digits_mlp/X_test_pixels.f32.npy", &Options::default(), &pre).unwrap();
     for (got, want) in r.eigenvalues.iter().zip([7.3884380343515215, 5.998870107252931, 5.014724554115899]) {
         assert!((got - want).abs() < 1e-9 * want, "{got} vs {want}");
@@ -198,7 +198,7 @@ fn standardized_units_give_the_correlation_spectrum() {
 /// α = 2.191915468777687; rank 251 − 3 = 248.
 #[test]
 fn removing_top_components_refits_the_rest_and_says_what_it_is_not() {
-    let pre = Preprocess { standardize: false, remove_top: 3 };
+    let pre = Preprocess { standardize: false, remove_top: 3, centre_positions: false };
     let r = analyze_file_with("digits_mlp/plain_h1_test.f32.npy", &Options::default(), &pre).unwrap();
     let want = npy_vector("reference/eigenvalues/digits_mlp__plain_h1_test.npy");
     assert_eq!(r.preprocessing.removed_eigenvalues.len(), 3);

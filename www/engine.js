@@ -175,7 +175,8 @@ export function cancel() {
 
 async function analyze(job, message, onProgress) {
   const { file, key, read, options } = message;
-  const readers = poolSize();
+  // Per-position centring needs each position's sums, which the flat shares do not carry: one worker.
+  const readers = options?.centre_positions ? 1 : poolSize();
   let plan = null;
   if (readers > 1) {
     try {

@@ -26,6 +26,7 @@ const READ_CONTROLS = [
   { id: 'read-skip', attr: 'skip-positions', hash: 'skip_positions', off: '' },
   { id: 'pre-standardize', attr: 'standardize', hash: 'standardize', flag: true },
   { id: 'pre-remove-top', attr: 'remove-top', hash: 'remove_top', off: '' },
+  { id: 'pre-centre-positions', attr: 'centre-positions', hash: 'centre_positions', flag: true },
 ];
 const ON = /^(1|true|yes)$/i;
 

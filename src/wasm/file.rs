@@ -51,7 +51,8 @@ impl Source for BlobSource {
     }
 }
 
-/// What `analyze` takes: the analysis options, the preprocessing (`standardize`, `remove_top`)
+/// What `analyze` takes: the analysis options, the preprocessing (`standardize`, `remove_top`,
+/// `centre_positions`)
 /// and, optionally, a row range `[from, to)`.
 #[derive(Serialize, Deserialize, Default)]
 #[serde(default)]
@@ -60,6 +61,7 @@ struct AnalyzeOptions {
     drop_nonfinite: bool,
     standardize: bool,
     remove_top: usize,
+    centre_positions: bool,
     rows: Option<[u64; 2]>,
 }
 
@@ -153,7 +155,8 @@ impl OpenedFile {
         let o: AnalyzeOptions = decode(options, "analysis options")?;
         let mut opened = self.open(o.rows.map(range)).map_err(js_err)?;
         let options = Options { fit: o.fit, drop_nonfinite: o.drop_nonfinite };
-        let pre = Preprocess { standardize: o.standardize, remove_top: o.remove_top };
+        let pre =
+            Preprocess { standardize: o.standardize, remove_top: o.remove_top, centre_positions: o.centre_positions };
         let report =
             analysis::analyze_opened(&mut opened, &options, &pre, &mut progress_callback(progress)).map_err(js_err)?;
         to_js(&report)
@@ -172,7 +175,7 @@ impl OpenedFile {
             &mut progress_callback(progress),
         )
         .map_err(js_err)?;
-        Ok(Share { acc, rounding }.to_flat())
+        Ok(Share { acc, rounding, positions: None }.to_flat())
     }
 
     /// Smoothness along a sweep: the rows in sweep order, optionally the sweep parameter from

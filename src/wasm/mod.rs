@@ -55,6 +55,7 @@ struct MergeOptions {
     fit: FitRequest,
     standardize: bool,
     remove_top: usize,
+    centre_positions: bool,
     /// The array's `dtype` (`ArrayInfo::dtype`); absent: a type that does not round.
     dtype: Option<String>,
 }
@@ -72,7 +73,9 @@ pub fn report_from_parts(parts: js_sys::Array, options: &JsValue) -> Result<JsVa
         .collect::<Result<Vec<_>>>()
         .map_err(js_err)?;
     let share = Share::merge_all(parts).map_err(js_err)?;
-    let pre = Preprocess { standardize: o.standardize, remove_top: o.remove_top };
+    // The flat shares carry no position sums: the engine reads a per-position-centred tensor
+    // with one worker, and an options object asking the merge for it is refused by the core.
+    let pre = Preprocess { standardize: o.standardize, remove_top: o.remove_top, centre_positions: o.centre_positions };
     to_js(&analysis::report_from(share.acc, share.rounding.as_ref(), &o.fit, &pre).map_err(js_err)?)
 }
 

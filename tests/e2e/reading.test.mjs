@@ -88,6 +88,23 @@ test('an [S, T, H] tensor: skipping the first position gives the CLI\'s --skip-p
   await setControl('read-skip', '');
 });
 
+test('an [S, T, H] tensor centred per position: NumPy\'s within-position spectrum, and in the link', async () => {
+  const { page } = ctx;
+  const want = JSON.parse(readFileSync(data('science/centred_positions.json'), 'utf8')).cases;
+  assert.equal(await openInPage(page, writers('tokens.npy')), 'render');
+  await setControl('pre-centre-positions', true);
+  const r = await report();
+  assert.equal(r.preprocessing.positions_centred, true);
+  sameEigenvalues(r.eigenvalues, want.whole.eigenvalues);
+  assert.match(await page.evaluate(() => location.hash), /centre_positions=1/);
+  assert.match(await page.locator('#summary').textContent(), /spectrum ofeach position centred/);
+  await setControl('read-skip', '1');
+  sameEigenvalues((await report()).eigenvalues, want.skip1.eigenvalues);
+  await setControl('read-skip', '');
+  await setControl('pre-centre-positions', false);
+  assert.ok(Math.abs((await report()).total_variance - want.plain_total_variance) < 1e-9 * want.plain_total_variance);
+});
+
 test('z-scored units and removed components: the CLI\'s spectrum, and the bootstrap says why it does not run', async () => {
   const { page } = ctx;
   const file = data('digits_mlp/plain_h1_test.f32.npy');
@@ -108,7 +125,7 @@ test('z-scored units and removed components: the CLI\'s spectrum, and the bootst
   assert.deepEqual(sig(r.preprocessing.removed_eigenvalues), sig(cli.preprocessing.removed_eigenvalues));
   assert.equal(r.alpha_fit.label, cli.alpha_fit.label);
   assert.equal(await page.locator('#spectrum button.boot-go').isDisabled(), true);
-  assert.match(await page.locator('#spectrum [part~="bootstrap-result"]').textContent(), /without z-scoring or removed components/);
+  assert.match(await page.locator('#spectrum [part~="bootstrap-result"]').textContent(), /without z-scoring, removed components or centred positions/);
   assert.match(await page.evaluate(() => location.hash), /remove_top=2/);
   await setControl('pre-remove-top', '');
 });

@@ -12,7 +12,8 @@
 // ReadOptions): header="auto|yes|no" and index-col="auto|none|N" (text tables), transpose
 // (units × samples files), skip-positions="k" (drop the first k positions of each sequence of an
 // [S, T, H] tensor). The spectrum of: standardize (z-scored units: the correlation matrix),
-// remove-top="k" (drop the top k components, as Stringer et al. remove spontaneous PCs).
+// remove-top="k" (drop the data's own top k components), centre-positions (an [S, T, H] tensor:
+// subtract each position's mean over sequences; the pooled within-position covariance).
 // Changing src/key/rows/drop-nonfinite, a reading attribute (or el.file) re-reads the file; estimator/preset/lo/hi only
 // refit, and a fit changed while the file is still being read applies when the read ends (the
 // read is never thrown away). A bootstrap running when the fit changes is restarted for the new
@@ -39,7 +40,7 @@ export function parseRows(text) {
 }
 
 /** The attributes that say how the file is read and what its spectrum is of (a change re-reads). */
-const READING = ['header', 'index-col', 'transpose', 'skip-positions', 'standardize', 'remove-top'];
+const READING = ['header', 'index-col', 'transpose', 'skip-positions', 'standardize', 'remove-top', 'centre-positions'];
 
 /** A whole rank ≥ 1 from text, or null. */
 const rank = (text) => (/^\s*\d+\s*$/.test(text ?? '') && Number(text) >= 1 ? Number(text) : null);
@@ -88,10 +89,14 @@ export class EigenlensSpectrum extends EigenlensElement {
     return read;
   }
 
-  /** What the spectrum is of: {standardize, remove_top} (the core's Preprocess). */
+  /** What the spectrum is of: {standardize, remove_top, centre_positions} (the core's Preprocess). */
   preprocess() {
     const top = this.getAttribute('remove-top')?.trim();
-    return { standardize: this.hasAttribute('standardize'), remove_top: !top ? 0 : /^\d+$/.test(top) ? Number(top) : top };
+    return {
+      standardize: this.hasAttribute('standardize'),
+      remove_top: !top ? 0 : /^\d+$/.test(top) ? Number(top) : top,
+      centre_positions: this.hasAttribute('centre-positions'),
+    };
   }
 
   build(body) {
@@ -200,7 +205,7 @@ export class EigenlensSpectrum extends EigenlensElement {
   async embedMarkup() {
     const fit = await this.fit();
     const reading = Object.fromEntries(READING.map((name) => [name,
-      ['transpose', 'standardize'].includes(name) ? this.hasAttribute(name) : this.getAttribute(name)]));
+      ['transpose', 'standardize', 'centre-positions'].includes(name) ? this.hasAttribute(name) : this.getAttribute(name)]));
     return this.embedCode({
       key: this.getAttribute('key'), rows: this.getAttribute('rows'), 'drop-nonfinite': this.hasAttribute('drop-nonfinite'),
       ...reading, estimator: fit.estimator, lo: fit.lo, hi: fit.hi, label: this.getAttribute('label'),
@@ -428,7 +433,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     p.bootCancel.hidden = !running;
     const rows = this.getAttribute('rows');
     const pre = this.preprocess();
-    const preprocessed = pre.standardize || pre.remove_top !== 0;
+    const preprocessed = pre.standardize || pre.remove_top !== 0 || pre.centre_positions;
     p.bootGo.disabled = !this.#data || !!rows || preprocessed;
     p.bootGo.textContent = running ? 'Restart the bootstrap' : 'Bootstrap α';
     const out = p.bootResult;
@@ -439,8 +444,8 @@ export class EigenlensSpectrum extends EigenlensElement {
     if (!this.#data) { out.textContent = this.#report ? 'The bootstrap resamples the rows of a file; this view has none.' : ''; return; }
     if (rows) { out.textContent = 'The bootstrap resamples every row of the file: clear the row range to run it.'; return; }
     if (preprocessed) {
-      out.textContent = 'The bootstrap resamples the covariance spectrum as read, without z-scoring or removed components: ' +
-        'its interval would not be of the α shown. Clear those to run it.';
+      out.textContent = 'The bootstrap resamples the covariance spectrum as read, without z-scoring, removed components ' +
+        'or centred positions: its interval would not be of the α shown. Clear those to run it.';
       return;
     }
     if (!boot) { out.textContent = ''; return; }

@@ -20,7 +20,14 @@ export function mountSummary(page) {
     report = r;
     redraw();
     const src = r.source;
+    const pre = r.preprocessing ?? {};
+    const spectrumOf = [
+      pre.positions_centred && 'each position centred (within-position covariance)',
+      pre.standardized && 'z-scored units (correlation matrix)',
+      pre.removed_top > 0 && `top ${pre.removed_top} components removed, the rest renumbered from 1`,
+    ].filter(Boolean);
     const rows = [
+      spectrumOf.length && ['spectrum of', spectrumOf.join('; ')],
       ['N × D', `${r.n_rows.toLocaleString('en')} × ${r.n_cols.toLocaleString('en')}`],
       src?.flattened && ['read as', src.flattened],
       r.n_dropped_rows && ['rows dropped (NaN/Inf)', String(r.n_dropped_rows)],

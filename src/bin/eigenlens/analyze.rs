@@ -17,7 +17,6 @@ use eigenlens::bootstrap::{bootstrap_alpha, sequence_block, BootstrapReport, Boo
 use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use eigenlens::moments_file;
 use eigenlens::read::{ArrayInfo, ReadOptions};
-use eigenlens::stats::precision::RoundingNoise;
 use eigenlens::stats::FitRequest;
 use std::fmt::Write;
 use std::ops::Range;
@@ -61,10 +60,10 @@ pub struct AnalyzeArgs {
 
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
-    if args.bootstrap.is_some() && (pre.standardize || pre.remove_top > 0) {
+    if args.bootstrap.is_some() && pre != Preprocess::default() {
         return Err(Failure::Usage(
-            "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize or --remove-top, \
-             so its interval would not be of the α reported: drop one or the other"
+            "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize, --remove-top or \
+             --centre-positions, so its interval would not be of the α reported: drop one or the other"
                 .into(),
         ));
     }
@@ -182,33 +181,37 @@ pub fn report_of(
     }
     let (path, _) = split_key(spec);
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
-    let (info, acc, rounding) = accumulate_file(spec, rows, drop_nonfinite, options)?;
-    let mut report = analysis::report_from(acc, rounding.as_ref(), fit, pre).map_err(input)?;
+    let (info, share) = accumulate_file(spec, rows, drop_nonfinite, options, pre)?;
+    let mut report = analysis::report_from_share(share, fit, pre).map_err(input)?;
     report.source = Some(info);
     Ok(report)
 }
 
 /// The moments of the matrix `spec` (FILE[:KEY]) read as `options` say, by several threads when
-/// the file allows, with the rounding noise of its stored type; and what the reader found.
+/// the file allows, with the rounding noise of its stored type (and the position sums `pre`
+/// asks for); and what the reader found.
 pub fn accumulate_file(
     spec: &str,
     rows: Option<Range<u64>>,
     drop_nonfinite: bool,
     options: &ReadOptions,
-) -> Result<(ArrayInfo, Accumulated, Option<RoundingNoise>), Failure> {
+    pre: &Preprocess,
+) -> Result<(ArrayInfo, Share), Failure> {
     let mut opened = open_matrix_file(spec, rows.clone(), options)?;
     let (path, _) = split_key(spec);
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
     let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let shares = eigenlens::plan::row_shares(path, &opened.info, rows, readers);
-    let (acc, rounding) = if shares.len() > 1 {
+    let share = if shares.len() > 1 {
         drop(opened.rows);
-        accumulate_shares(spec, &shares, options, &opened.info.dtype, drop_nonfinite)?
+        accumulate_shares(spec, &shares, options, &opened.info, drop_nonfinite, pre)?
     } else {
-        analysis::accumulate_stored(opened.rows.as_mut(), &opened.info.dtype, drop_nonfinite, &mut |_, _| true)
+        let positions = analysis::position_sums_for(&opened.info, opened.rows.as_ref(), pre).map_err(input)?;
+        let dtype = &opened.info.dtype;
+        analysis::accumulate_share(opened.rows.as_mut(), dtype, drop_nonfinite, positions, &mut |_, _| true)
             .map_err(input)?
     };
-    Ok((opened.info, acc, rounding))
+    Ok((opened.info, share))
 }
 
 /// Whether FILE of `spec` (FILE[:LAYER]) is a moments file (docs/MOMENTS.md): safetensors whose
@@ -276,18 +279,21 @@ fn accumulate_shares(
     spec: &str,
     shares: &[Range<u64>],
     options: &ReadOptions,
-    dtype: &str,
+    info: &ArrayInfo,
     drop_nonfinite: bool,
-) -> Result<(Accumulated, Option<RoundingNoise>), Failure> {
+    pre: &Preprocess,
+) -> Result<Share, Failure> {
     let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
-    type Part = Result<(Accumulated, Option<RoundingNoise>), Failure>;
-    let parts: Vec<Part> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Share, Failure>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
             .map(|share| {
                 scope.spawn(move || {
                     let mut opened = open_matrix_file(spec, Some(share.clone()), options)?;
-                    analysis::accumulate_stored(opened.rows.as_mut(), dtype, drop_nonfinite, &mut |_, _| true)
+                    // Each share's positions count from its own first row.
+                    let positions = analysis::position_sums_for(info, opened.rows.as_ref(), pre).map_err(input)?;
+                    let rows = opened.rows.as_mut();
+                    analysis::accumulate_share(rows, &info.dtype, drop_nonfinite, positions, &mut |_, _| true)
                         .map_err(input)
                 })
             })
@@ -297,10 +303,8 @@ fn accumulate_shares(
             .map(|h| h.join().unwrap_or_else(|_| Err(Failure::Input("a reader thread failed".into()))))
             .collect()
     });
-    let shares = parts.into_iter().map(|part| part.map(|(acc, rounding)| Share { acc, rounding }));
-    let shares = shares.collect::<Result<Vec<_>, Failure>>()?;
-    let total = Share::merge_all(shares).map_err(input)?;
-    Ok((total.acc, total.rounding))
+    let shares = parts.into_iter().collect::<Result<Vec<_>, Failure>>()?;
+    Share::merge_all(shares).map_err(input)
 }
 
 /// The readable summary of a report.
@@ -330,6 +334,9 @@ fn write_summary(s: &mut String, r: &Report) -> std::fmt::Result {
         writeln!(s, "rows dropped         {} (NaN/Inf)", r.n_dropped_rows)?;
     }
     let p = &r.preprocessing;
+    if p.positions_centred {
+        writeln!(s, "positions            centred: each position's mean over sequences subtracted")?;
+    }
     if p.standardized {
         writeln!(s, "units                z-scored: the spectrum is of the correlation matrix")?;
     }

@@ -82,11 +82,19 @@ pub struct PreArgs {
     /// figures and the summary, and renumber the rest from 1
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub remove_top: usize,
+    /// For an [S, T, H] tensor: subtract each position's mean over sequences (a BOS offset,
+    /// positional signal) and take the pooled within-position covariance
+    #[arg(long)]
+    pub centre_positions: bool,
 }
 
 impl PreArgs {
     pub fn preprocess(&self) -> Preprocess {
-        Preprocess { standardize: self.standardize, remove_top: self.remove_top }
+        Preprocess {
+            standardize: self.standardize,
+            remove_top: self.remove_top,
+            centre_positions: self.centre_positions,
+        }
     }
 }
 

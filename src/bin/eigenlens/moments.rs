@@ -42,8 +42,10 @@ pub fn run(args: MomentsArgs) -> Result<(), Failure> {
         let name = file_name(path);
         Path::new(&name).file_stem().map_or(name.clone(), |s| s.to_string_lossy().into_owned())
     });
-    let (info, acc, rounding) =
-        accumulate_file(&args.file, args.rows.clone(), args.drop_nonfinite, &args.read.options())?;
+    let pre = eigenlens::analysis::Preprocess::default();
+    let (info, share) =
+        accumulate_file(&args.file, args.rows.clone(), args.drop_nonfinite, &args.read.options(), &pre)?;
+    let (acc, rounding) = (share.acc, share.rounding);
     let (n, d) = (acc.moments.count(), acc.moments.dim());
     let share = LayerMoments { layer, moments: acc.moments, source_dtype: info.dtype.clone(), cross_scatter: None };
     write_file(&args.out, &[share])?;
