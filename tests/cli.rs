@@ -411,7 +411,7 @@ fn help_lists_every_command() {
 #[test]
 fn each_command_help_names_its_flags() {
     let fit = ["--estimator", "--preset", "--lo", "--hi"];
-    let pre = ["--standardize", "--remove-top"];
+    let pre = ["--standardize", "--remove-top", "--centre-positions"];
     let read = ["--header", "--index-col", "--transpose", "--skip-positions"];
     let expected: [(&str, Vec<&str>); 8] = [
         (
@@ -420,7 +420,11 @@ fn each_command_help_names_its_flags() {
                 .concat(),
         ),
         ("list", vec!["--json"]),
-        ("compare", [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json"]].concat()),
+        (
+            "compare",
+            [&fit[..], &pre, &read, &["--rows", "--drop-nonfinite", "--json", "--bootstrap", "--block", "--seed"]]
+                .concat(),
+        ),
         ("cvpca", [&fit[..], &read, &["--shuffles", "--seed", "--rows", "--json"]].concat()),
         (
             "sweep",

@@ -184,6 +184,39 @@ fn compare_fits_every_file_over_one_common_range() {
     assert!(v["layers"].as_array().unwrap().iter().all(|l| l["alpha_fit"]["estimator"] == "ols"));
 }
 
+/// With `--bootstrap B` every layer gets the interval of its α over the common range: the same
+/// interval `analyze --lo 11 --hi 128 --bootstrap B --seed S` gives that file (one rule, one seed).
+#[test]
+fn compare_bootstraps_each_file_over_the_common_range() {
+    let (h1, h2) = (data("digits_mlp/plain_h1_test.f32.npy"), data("digits_mlp/plain_h2_test.f32.npy"));
+    let v = json(&["compare", &h1, &h2, "--bootstrap", "20", "--seed", "3", "--json"]);
+    let (lo, hi) = (v["rank_lo"].as_u64().unwrap(), v["rank_hi"].as_u64().unwrap());
+    for (layer, file) in v["layers"].as_array().unwrap().iter().zip([&h1, &h2]) {
+        let alone = json(&[
+            "analyze",
+            file,
+            "--lo",
+            &lo.to_string(),
+            "--hi",
+            &hi.to_string(),
+            "--bootstrap",
+            "20",
+            "--seed",
+            "3",
+            "--json",
+        ]);
+        assert_eq!(layer["alpha_interval"], alone["alpha_interval"], "{file}");
+        let (a, i) = (layer["alpha_fit"]["alpha"].as_f64().unwrap(), &layer["alpha_interval"]);
+        assert!(i["lo"].as_f64().unwrap() < a && a < i["hi"].as_f64().unwrap(), "{a} outside {i}");
+        assert_eq!(i["method"], "normal");
+    }
+    let (code, s, _) = run(&["compare", &h1, &h2, "--bootstrap", "20", "--seed", "3"]);
+    assert_eq!(code, 0);
+    assert!(s.lines().filter(|l| l.contains("(95 %, blocks of 1)")).count() == 2, "{s}");
+    let (code, _, stderr) = run(&["compare", &h1, &h2, "--bootstrap", "20", "--standardize"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
 /// No common range: every α is none, the reason names the file that prevents it.
 #[test]
 fn compare_without_a_common_range_says_which_file_prevents_it() {
@@ -239,6 +272,6 @@ fn bootstrap_with_preprocessing_is_refused() {
     for flag in [&["--standardize"][..], &["--remove-top", "2"]] {
         let (code, stdout, stderr) = run(&[&["analyze", path.as_str(), "--bootstrap", "5"][..], flag].concat());
         assert_eq!(code, 2, "{flag:?}: {stderr}");
-        assert!(stdout.is_empty() && stderr.contains("does not apply --standardize or --remove-top"), "{stderr}");
+        assert!(stdout.is_empty() && stderr.contains("does not apply --standardize, --remove-top or --centre-positions"), "{stderr}");
     }
 }

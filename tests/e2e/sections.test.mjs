@@ -221,6 +221,17 @@ test('compare layers: one common fit range across files, N/D per file, the estim
   const status = await text('#compare-status');
   assert.match(status, /α: stringer fit over one common range n = 11…128 in every file \(n_hi limited by plain_h1_test\.f32\.npy: ⌊D\/2⌋ = 128\)/);
   assert.deepEqual(await page.locator('#compare-warnings li').allTextContents(), cli.warnings);
+  // Each file resampled on its own over the common range: the CLI's intervals, seed for seed.
+  await page.fill('#compare-boot-b', '20');
+  await page.click('#compare-boot-go');
+  await page.waitForSelector('#compare[data-boot="done"]', { timeout: 120_000 });
+  const booted = cliJson('compare', A, B, '--bootstrap', '20', '--seed', '1');
+  const intervals = await page.locator('#compare-table tbody td.interval-cell')
+    .evaluateAll((tds) => tds.map((td) => [Number(td.dataset.lo), Number(td.dataset.hi)]));
+  intervals.forEach(([lo, hi], i) => {
+    const want = booted.layers[i].alpha_interval;
+    assert.ok(Math.abs(lo - want.lo) <= 1e-9 && Math.abs(hi - want.hi) <= 1e-9, `file ${i + 1}: [${lo}, ${hi}] vs CLI [${want.lo}, ${want.hi}]`);
+  });
   await page.click('#compare-clear');
 });
 

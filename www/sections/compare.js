@@ -5,8 +5,9 @@
 // (finite N biases α upward more where N/D is smaller) and the estimator named. α, PR and
 // effective rank are charted in load order. A change of the fit settings above, or another file,
 // recomputes the comparison from the eigenvalues (no file is read again). Names are editable
-// inline; the charts relabel as you type. What it does not do: make N/D equal, or carry a
-// bootstrap interval over to the common range.
+// inline; the charts relabel as you type. "Bootstrap α" resamples each file on its own with the
+// fit over the common range (as `eigenlens compare --bootstrap B`); an interval is shown only
+// for the range and fit it was run for. What it does not do: make N/D equal.
 import { run } from '../engine.js';
 import { measurePlot } from '../plots/compare.js';
 import { chooseArray } from './chooser.js';
@@ -22,6 +23,9 @@ const shortName = (file, key) => (key ?? (file.name.replace(/\.(f16|f32|f64)?\.?
 
 /** The name a file goes by in the comparison (as the CLI names FILE or FILE:KEY). */
 const specOf = (e) => (e.key ? `${e.file.name}:${e.key}` : e.file.name);
+
+/** The seed of the compare bootstrap: the CLI's default, so the page's intervals are its. */
+const BOOT_SEED = 1;
 
 export function mountCompare(page) {
   // {file, key, name, report | null (the file's analysis), common: its entry of the comparison, error}
@@ -72,12 +76,18 @@ export function mountCompare(page) {
       td.append(input);
       tr.append(td);
       if (e.error) {
-        cell(tr, e.error, { colSpan: 4, className: 'error-cell' });
+        cell(tr, e.error, { colSpan: 5, className: 'error-cell' });
       } else if (!e.report || !e.common) {
-        cell(tr, 'analysing…', { colSpan: 4 });
+        cell(tr, 'analysing…', { colSpan: 5 });
       } else {
         const r = e.report;
         cell(tr, e.common.alpha_fit.label, { className: 'alpha-cell' }).dataset.alpha = String(e.common.alpha_fit.alpha ?? '');
+        const boot = e.boot?.for === bootKey() ? e.boot : null;
+        const iv = boot?.result?.alpha_interval;
+        const td = cell(tr, !boot ? '–' : boot.message ?? (iv
+          ? `[${iv.lo.toFixed(3)}, ${iv.hi.toFixed(3)}] (${Math.round(iv.level * 100)} %, blocks of ${iv.block})`
+          : 'no interval: no resample gave a valid α'), { className: 'interval-cell' });
+        if (iv) Object.assign(td.dataset, { lo: String(iv.lo), hi: String(iv.hi) });
         cell(tr, r.participation_ratio.toFixed(2));
         cell(tr, r.effective_rank.toFixed(2));
         cell(tr, `${r.n_rows.toLocaleString('en')} × ${r.n_cols} (N/D ${sig(e.common.n_over_d, 3)})`, { className: 'size-cell' });
@@ -101,6 +111,35 @@ export function mountCompare(page) {
   };
 
   const show = () => { renderTable(); drawCharts(); status(); };
+
+  /** What a bootstrap interval belongs to: the fit and the common range shown. */
+  function bootKey() {
+    return comparison && !comparison.reason ? `${fitShown}|${comparison.rank_lo}…${comparison.rank_hi}` : null;
+  }
+
+  /** Resamples every compared file on its own, with the fit over the common range. */
+  const bootstrapAll = async () => {
+    const key = bootKey();
+    if (!key) return;
+    const b = Math.min(2000, Math.max(2, Math.round(Number($('compare-boot-b').value)) || 50));
+    $('compare-boot-b').value = String(b);
+    const fit = { ...JSON.parse(fitShown), lo: comparison.rank_lo, hi: comparison.rank_hi };
+    const done = entries.filter((e) => e.report && e.common);
+    done.forEach((e) => { e.boot = { for: key, result: null, message: 'resampling…' }; });
+    renderTable();
+    $('compare').dataset.boot = 'running';
+    for (const e of done) { // one file at a time: each holds its rows in memory
+      const boot = e.boot;
+      try {
+        boot.result = await run({ type: 'bootstrap', file: e.file, key: e.key, options: { b, seed: BOOT_SEED, fit, level: 0.95 } });
+        boot.message = null;
+      } catch (err) {
+        boot.message = `the bootstrap failed: ${err.message}`;
+      }
+      if (e.boot === boot) renderTable();
+    }
+    $('compare').dataset.boot = 'done';
+  };
 
   /**
    * The core's comparison of every analysed file over one common range, for the fit settings
@@ -165,6 +204,7 @@ export function mountCompare(page) {
   };
 
   $('compare-files').addEventListener('change', (e) => { add([...e.target.files]); e.target.value = ''; });
+  $('compare-boot-go').addEventListener('click', () => { bootstrapAll(); });
   $('compare-clear').addEventListener('click', () => {
     entries = [];
     comparison = null;

@@ -111,11 +111,32 @@ fn bootstrap(
     options: &ReadOptions,
     fit: &FitRequest,
 ) -> Result<BootstrapReport, Failure> {
-    let spec = args.file.as_str();
+    let how = Resampling { b, block: args.block, seed: args.seed };
+    bootstrap_file(&args.file, args.rows.clone(), args.drop_nonfinite, info, options, fit, &how)
+}
+
+/// How a bootstrap resamples: B resamples, blocks of `block` rows (None: whole sequences of a
+/// 3-D tensor, else single rows), the seed.
+pub struct Resampling {
+    pub b: usize,
+    pub block: Option<usize>,
+    pub seed: u64,
+}
+
+/// The bootstrap of α with `fit` over the rows of `spec` (FILE[:KEY]) as read, held in memory.
+pub fn bootstrap_file(
+    spec: &str,
+    rows: Option<Range<u64>>,
+    drop_nonfinite: bool,
+    info: &ArrayInfo,
+    options: &ReadOptions,
+    fit: &FitRequest,
+    how: &Resampling,
+) -> Result<BootstrapReport, Failure> {
     let input = |e: eigenlens::Error| Failure::Input(format!("{}: {e}", split_key(spec).0));
-    let mut opened = open_matrix_file(spec, args.rows.clone(), options)?;
+    let mut opened = open_matrix_file(spec, rows.clone(), options)?;
     let mut x = Matrix::read_all(opened.rows.as_mut(), DEFAULT_MEMORY_LIMIT).map_err(input)?;
-    if args.drop_nonfinite {
+    if drop_nonfinite {
         let d = x.cols;
         let kept: Vec<f64> =
             x.data.chunks_exact(d).filter(|r| r.iter().all(|v| v.is_finite())).flatten().copied().collect();
@@ -123,15 +144,15 @@ fn bootstrap(
     }
     let sequence = sequence_block(info);
     let settings =
-        BootstrapSettings { b, seed: args.seed, fit: *fit, block: args.block.or(sequence), ..Default::default() };
+        BootstrapSettings { b: how.b, seed: how.seed, fit: *fit, block: how.block.or(sequence), ..Default::default() };
     let mut boot = bootstrap_alpha(&x, &settings, &mut |_| true).map_err(|e| match e {
         eigenlens::Error::Setting(msg) => Failure::Usage(msg),
         e => input(e),
     })?;
-    if let (None, Some(t)) = (args.block, sequence) {
+    if let (None, Some(t)) = (how.block, sequence) {
         boot.warnings.insert(0, eigenlens::bootstrap::whole_sequences_note(t));
         // Whole sequences only when the row range starts at a sequence boundary.
-        if let Some(rows) = args.rows.as_ref().filter(|r| r.start % t as u64 != 0) {
+        if let Some(rows) = rows.as_ref().filter(|r| r.start % t as u64 != 0) {
             boot.warnings.push(format!(
                 "--rows starts at row {}, inside a sequence of T = {t}: the blocks of {t} rows do not follow \
                  sequence boundaries",

@@ -3,12 +3,18 @@
 //! Each file is analysed as `analyze` would (same reading, preprocessing and fit flags), then
 //! every spectrum is fitted over the same ranks: n_lo as requested, n_hi the smallest of the
 //! requested n_hi and every file's caps (⌊D/2⌋, N − 1, numerical rank, last positive λ).
+//!
+//! `--bootstrap B` resamples each file on its own (as `analyze --bootstrap`: blocks of `--block`
+//! rows, whole sequences of a 3-D tensor by default) with the fit over the common range, and
+//! puts each interval beside that layer's α (`layers[i].alpha_interval` in the JSON).
 
-use crate::analyze::report_of;
+use crate::analyze::{bootstrap_file, report_of, Resampling};
 use crate::args::{emit, guesses, parse_rows, print_json, Failure, FitArgs, PreArgs, ReadArgs};
-use eigenlens::analysis::Report;
+use eigenlens::analysis::{Preprocess, Report};
+use eigenlens::bootstrap::{AlphaInterval, BootstrapSettings};
 use eigenlens::stats::compare::{compare, Comparison};
 use eigenlens::stats::spectrum::significant;
+use eigenlens::stats::FitRequest;
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -34,6 +40,16 @@ pub struct CompareArgs {
     /// Print one JSON object (the common range, each layer's fit on it, warnings)
     #[arg(long)]
     pub json: bool,
+    /// Bootstrap each file's α over the common range with B resamples (holds each file's rows
+    /// in memory in turn): adds `alpha_interval` to every layer
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Rows per resampled block [default: whole sequences of an [S, T, H] tensor; else single rows]
+    #[arg(long, value_name = "L", requires = "bootstrap")]
+    pub block: Option<usize>,
+    /// Seed of the bootstrap's resamples
+    #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
+    pub seed: u64,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
@@ -48,22 +64,62 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let notes =
         reports.iter().zip(&args.files).flat_map(|(r, spec)| r.source.iter().flat_map(|i| guesses(spec, i, true)));
     comparison.warnings.splice(0..0, notes.collect::<Vec<_>>());
+    let intervals = match args.bootstrap {
+        Some(b) if comparison.reason.is_none() => intervals(&args, &reports, &comparison, b)?,
+        _ => Vec::new(),
+    };
     if args.json {
-        print_json(&comparison)
+        let mut json = serde_json::to_value(&comparison).map_err(|e| Failure::Input(e.to_string()))?;
+        if let Some(layers) = json.get_mut("layers").and_then(|l| l.as_array_mut()) {
+            for (layer, interval) in layers.iter_mut().zip(&intervals) {
+                if let Some(object) = layer.as_object_mut() {
+                    object.insert("alpha_interval".into(), serde_json::to_value(interval).unwrap_or_default());
+                }
+            }
+        }
+        print_json(&json)
     } else {
-        emit(&summary(&comparison))
+        emit(&summary(&comparison, &intervals))
     }
 }
 
-/// The readable table of a comparison.
-pub fn summary(c: &Comparison) -> String {
+/// Each file's bootstrap interval of α over the common range (None where no resample fitted).
+fn intervals(
+    args: &CompareArgs,
+    reports: &[Report],
+    c: &Comparison,
+    b: usize,
+) -> Result<Vec<Option<AlphaInterval>>, Failure> {
+    if args.pre.preprocess() != Preprocess::default() {
+        return Err(Failure::Usage(
+            "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize, --remove-top or \
+             --centre-positions: drop one or the other"
+                .into(),
+        ));
+    }
+    let fit = FitRequest { lo: c.rank_lo, hi: c.rank_hi, ..args.fit.request() };
+    let how = Resampling { b, block: args.block, seed: args.seed };
+    let options = args.read.options();
+    reports
+        .iter()
+        .zip(&args.files)
+        .map(|(r, spec)| {
+            let info = r.source.clone().unwrap_or_default();
+            let boot = bootstrap_file(spec, args.rows.clone(), args.drop_nonfinite, &info, &options, &fit, &how)?;
+            Ok(boot.alpha_interval)
+        })
+        .collect()
+}
+
+/// The readable table of a comparison, with each layer's bootstrap interval when one ran.
+pub fn summary(c: &Comparison, intervals: &[Option<AlphaInterval>]) -> String {
     let mut s = String::new();
     // Writing to a String cannot fail.
-    let _ = write_summary(&mut s, c);
+    let _ = write_summary(&mut s, c, intervals);
     s
 }
 
-fn write_summary(s: &mut String, c: &Comparison) -> std::fmt::Result {
+fn write_summary(s: &mut String, c: &Comparison, intervals: &[Option<AlphaInterval>]) -> std::fmt::Result {
     match &c.reason {
         Some(reason) => writeln!(s, "common range  none: {reason}")?,
         None => writeln!(
@@ -78,10 +134,17 @@ fn write_summary(s: &mut String, c: &Comparison) -> std::fmt::Result {
     let shapes: Vec<String> = c.layers.iter().map(|l| format!("{} × {}", l.n_rows, l.n_cols)).collect();
     let shape_width = shapes.iter().map(|x| x.chars().count()).max().unwrap_or(0).max(5);
     writeln!(s, "{:<width$}  {:<shape_width$}  {:>5}  alpha", "file", "N × D", "N/D")?;
-    for (l, shape) in c.layers.iter().zip(&shapes) {
+    for (i, (l, shape)) in c.layers.iter().zip(&shapes).enumerate() {
+        let interval = match intervals.get(i) {
+            Some(Some(iv)) => {
+                format!("  [{:.4}, {:.4}] ({:.0} %, blocks of {})", iv.lo, iv.hi, iv.level * 100.0, iv.block)
+            }
+            Some(None) => "  no interval (no resample gave a valid α)".to_string(),
+            None => String::new(),
+        };
         writeln!(
             s,
-            "{:<width$}  {shape:<shape_width$}  {:>5}  {}",
+            "{:<width$}  {shape:<shape_width$}  {:>5}  {}{interval}",
             l.name,
             significant(l.n_over_d, 2),
             l.alpha_fit.label
