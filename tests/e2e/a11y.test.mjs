@@ -17,6 +17,7 @@ import { join } from 'node:path';
 const AXE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const WIDTHS = [1280, 375];
 const LAYER = data('digits_mlp/plain_h1_test.f32.npy');
+const LAMBDA1 = JSON.parse(readFileSync(data('reference.json'), 'utf8')).matrices['digits_mlp/plain_h1_test'].eigenvalues_top10[0];
 
 /** Runs axe on the page as it is now at each width; returns the violations found, labelled. */
 async function audit(page, state) {
@@ -104,6 +105,16 @@ const INDEX_STATES = [
   }],
   ['every figure\'s data table open', async (page) => {
     assert.ok(await openDataTables(page) >= 10, 'the page\'s figures each have a "Show data" disclosure');
+    // The element's table holds the spectrum drawn: rank 1 is λ₁ of the layer, NumPy's
+    // np.linalg.eigvalsh of its covariance (reference.json, eigenvalues_top10[0]), to 6 digits.
+    const dots = await page.evaluate(() => [...document.querySelector('#spectrum').shadowRoot.querySelectorAll('.figure-table')]
+      .filter((t) => t.caption.textContent.startsWith('dot'))
+      .map((t) => ({ head: [...t.tHead.rows[0].cells].map((c) => c.textContent), rows: t.tBodies[0].rows.length,
+        first: [...t.tBodies[0].rows[0].cells].map((c) => c.textContent) })));
+    assert.equal(dots.length, 1, JSON.stringify(dots));
+    assert.deepEqual(dots[0].head, ['rank n', 'eigenvalue λₙ']);
+    assert.deepEqual(dots[0].first, ['1', LAMBDA1.toPrecision(6)]);
+    assert.ok(dots[0].rows > 100, `${dots[0].rows} eigenvalues listed`);
   }],
   ['an error in the element', async (page) => {
     const nan = tempFile('nan.npy', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 2), }", f32([1, 2, NaN, 1, 3, 1, 0, 5])));

@@ -47,9 +47,9 @@ function valueOf(value, d, i, data, cache) {
 /** A column heading: the scale's axis label (arrows dropped) or the field's name. */
 function heading(name, channel, options) {
   const label = channel.scale && options[channel.scale]?.label;
-  if (typeof label === 'string' && (name === channel.scale || name.startsWith(channel.scale))) {
+  if (typeof label === 'string' && label.trim()) {
     const text = label.replace(/[↑↓←→]/g, '').trim();
-    return name === channel.scale ? text : `${text} (${name})`;
+    return name === channel.scale || name === 'fill' || name === 'stroke' ? text : `${text} (${name})`;
   }
   return typeof channel.value === 'string' ? channel.value : name;
 }
