@@ -156,7 +156,8 @@ export function toolbar(items, { label = 'Export' } = {}) {
     button.type = 'button';
     button.textContent = text;
     button.dataset.export = name ?? text.toLowerCase();
-    if (aria) button.setAttribute('aria-label', aria);
+    // A spoken name must contain the visible text (WCAG 2.5.3, label in name): voice users say what they see.
+    if (aria) button.setAttribute('aria-label', aria.toLowerCase().includes(text.toLowerCase()) ? aria : `${text}: ${aria}`);
     button.addEventListener('click', async () => {
       status.textContent = '';
       try {

@@ -54,16 +54,19 @@ const CSS = `
   --_bg: var(--eigenlens-bg, transparent);
   --_accent: var(--eigenlens-accent, #0072b2);
   --_fit: var(--eigenlens-fit, #d55e00);
+  /* the fit's hue for TEXT: #d55e00 is 3.8:1 on white (marks need 3:1, text 4.5:1) */
+  --_fit-text: var(--eigenlens-fit-text, var(--eigenlens-fit, #b34e00));
   --_muted: var(--eigenlens-muted, #6b6b6b);
   --_border: var(--eigenlens-border, color-mix(in srgb, currentColor 22%, transparent));
   --_error: var(--eigenlens-error, #b00020);
   /* the names the figures in ../plots/ draw with */
-  --data: var(--_accent); --fit: var(--_fit); --muted: var(--_muted);
+  --data: var(--_accent); --fit: var(--_fit); --fit-text: var(--_fit-text); --muted: var(--_muted);
   --c3: #009e73; --c4: #cc79a7; --c5: #e69f00; --bad: var(--_error);
   color: var(--_fg); background: var(--_bg); font-family: var(--eigenlens-font, inherit);
 }
 :host([data-scheme="dark"]) {
   --_accent: var(--eigenlens-accent, #56b4e9); --_fit: var(--eigenlens-fit, #e69f00);
+  --_fit-text: var(--eigenlens-fit-text, var(--eigenlens-fit, #e69f00));
   --_muted: var(--eigenlens-muted, #a0a0a0); --_error: var(--eigenlens-error, #ff8a80);
   --c3: #2fc79a; --c4: #e39ac4; --c5: #f0e442;
 }
@@ -73,7 +76,7 @@ const CSS = `
 .head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 0.75rem; margin: 0 0 0.25rem; }
 .title { font-weight: 600; overflow-wrap: anywhere; min-width: 0; }
 .alpha-line { margin: 0; font-size: 1.1em; }
-.alpha { color: var(--_fit); font-variant-numeric: tabular-nums; }
+.alpha { color: var(--_fit-text); font-variant-numeric: tabular-nums; }
 .detail, .caption, .status, .note { color: var(--_muted); font-size: 0.85em; overflow-wrap: anywhere; }
 .detail { display: block; }
 .plot { min-height: 2rem; }
@@ -95,6 +98,12 @@ textarea { display: block; width: 100%; margin: 0.5rem 0 0; font-family: ui-mono
 .status { display: flex; flex-wrap: wrap; gap: 0.3rem 0.6rem; align-items: center; margin: 0.25rem 0; }
 .status progress { flex: 1 1 8rem; max-width: 16rem; }
 .readout { font-variant-numeric: tabular-nums; }
+.figure-data { margin: 0.25rem 0 0; font-size: 0.85em; }
+.figure-data summary { cursor: pointer; width: max-content; max-width: 100%; }
+.figure-table-wrap { max-height: 20rem; overflow: auto; max-width: 100%; }
+.figure-table { border-collapse: collapse; margin: 0.4rem 0; font-variant-numeric: tabular-nums; }
+.figure-table caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
+.figure-table th, .figure-table td { text-align: right; padding: 0.1rem 0.6rem 0.1rem 0; border-bottom: 1px solid var(--_border); }
 [hidden] { display: none !important; }
 `;
 

@@ -18,6 +18,7 @@
 import { run } from '../engine.js';
 import { figureSize } from '../plots/size.js';
 import { sweepCurves, curvesPlot } from '../plots/curves.js';
+import { showData } from '../plots/plot.js';
 import { toolbar, figureExports, download, jsonBlob, curvesCsv, copyText, stem } from '../export.js';
 import { EigenlensElement, el, fetchAsFile, sitePath } from './base.js';
 
@@ -67,7 +68,7 @@ export class EigenlensProjections extends EigenlensElement {
       ...figureExports(() => $.plot.querySelector('svg'), name, 'projections'),
       { name: 'json', label: 'JSON', aria: 'Download the sweep report as JSON', action: () => download(jsonBlob(this.#report), `${name()}.json`) },
       { name: 'csv', label: 'CSV', aria: 'Download the curves as CSV', action: () => download(new Blob([curvesCsv(this.#report)], { type: 'text/csv' }), `${name()}.csv`) },
-      { name: 'embed', label: 'Copy embed code', aria: 'Copy the HTML that embeds this figure', action: () => this.#copyEmbed() },
+      { name: 'embed', label: 'Copy embed code', aria: 'Copy embed code: the HTML that embeds this figure', action: () => this.#copyEmbed() },
     ], { label: 'Export this figure' });
     body.append(
       el('div', { className: 'head' }, $.title, el('p', { className: 'alpha-line', attrs: { part: 'alpha-line' } }, 'R = ', $.roughness)),
@@ -159,9 +160,11 @@ export class EigenlensProjections extends EigenlensElement {
     const tLabel = r.t_from_file ? `${r.paramName ?? 'sweep parameter'} →` : 'row →';
     const { curves, t, tLabel: label } = sweepCurves(r, { shuffled, tLabel });
     const { width } = figureSize(this.availableWidth(), 640);
-    this.parts.plot.replaceChildren(curvesPlot(curves, t, {
+    const svg = curvesPlot(curves, t, {
       width, tLabel: label, ariaLabel: `${r.curves.length} random projections ${shuffled ? 'with the rows shuffled' : 'along the sweep'}`,
-    }));
+    });
+    this.parts.plot.replaceChildren(svg);
+    showData(this.parts.plot, svg);
   }
 
   #render() {

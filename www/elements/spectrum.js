@@ -24,6 +24,7 @@ import { run } from '../engine.js';
 import { figureSize } from '../plots/size.js';
 import { spectrumPlot } from '../plots/spectrum.js';
 import { attachRangeDrag } from '../plots/fitdrag.js';
+import { showData } from '../plots/plot.js';
 import { toolbar, figureExports, reportExports, copyText, stem } from '../export.js';
 import { EigenlensElement, el, rules } from './base.js';
 
@@ -112,7 +113,9 @@ export class EigenlensSpectrum extends EigenlensElement {
     $.lo = el('input', { name: 'lo', type: 'number', min: 1, step: 1, inputMode: 'numeric', attrs: { 'aria-label': 'first rank of the fit' } });
     $.hi = el('input', { name: 'hi', type: 'number', min: 2, step: 1, inputMode: 'numeric', attrs: { 'aria-label': 'last rank of the fit' } });
     const sub = (t) => el('sub', { textContent: t });
-    $.controls = el('form', { className: 'controls', attrs: { part: 'controls', 'aria-label': 'Power-law fit' } },
+    // A named group, not a <form>: a named form is a landmark, and every element on a page would
+    // repeat the same one (axe: landmark-unique); the controls never submit.
+    $.controls = el('div', { className: 'controls', attrs: { part: 'controls', role: 'group', 'aria-label': 'Power-law fit' } },
       el('label', {}, 'estimator ', $.estimator),
       el('label', {}, 'range ', $.preset),
       el('label', {}, 'n', sub('lo'), ' ', $.lo),
@@ -134,7 +137,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     $.toolbar = toolbar([
       ...figureExports(() => $.plot.querySelector('svg'), () => this.#stem(), 'spectrum'),
       ...reportExports(() => this.#report, () => this.#stem()),
-      { name: 'embed', label: 'Copy embed code', aria: 'Copy the HTML that embeds this figure with these settings', action: () => this.#copyEmbed() },
+      { name: 'embed', label: 'Copy embed code', aria: 'Copy embed code: the HTML that embeds this figure with these settings', action: () => this.#copyEmbed() },
     ], { label: 'Export this figure' });
     body.append(
       el('div', { className: 'head' }, $.title, el('p', { className: 'alpha-line', attrs: { part: 'alpha-line' } }, 'α = ', $.alpha)),
@@ -142,7 +145,6 @@ export class EigenlensSpectrum extends EigenlensElement {
     );
     this.parts = $;
 
-    $.controls.addEventListener('submit', (e) => e.preventDefault());
     $.estimator.addEventListener('change', () => this.setAttribute('estimator', $.estimator.value));
     $.preset.addEventListener('change', () => {
       if ($.preset.value === 'custom') { $.lo.focus(); return; }
@@ -337,6 +339,7 @@ export class EigenlensSpectrum extends EigenlensElement {
   #drawPlot() {
     const svg = spectrumPlot(this.#report, figureSize(this.availableWidth(), 640), { band: this.interval });
     this.parts.plot.replaceChildren(svg);
+    showData(this.parts.plot, svg);
     if (this.#interactive()) {
       attachRangeDrag(svg, (lo, hi) => {
         this.removeAttribute('preset');

@@ -12,6 +12,7 @@
 import { run, trainToy } from '../engine.js';
 import { figureSize } from '../plots.js';
 import { dimsPlot, runsCsv, stickyOf } from '../toy/plots.js';
+import { showData } from '../plots/plot.js';
 import { toolbar, figureExports, download, jsonBlob, stem } from '../export.js';
 import { EigenlensElement, h } from './base.js';
 
@@ -93,7 +94,9 @@ export class EigenlensToy extends EigenlensElement {
 
   #draw() {
     const { width, height } = figureSize(this.availableWidth(), 640);
-    this.parts.plot.replaceChildren(dimsPlot(this.#report.runs, this.#report.settings.entropy_bits, { width, height }));
+    const svg = dimsPlot(this.#report.runs, this.#report.settings.entropy_bits, { width, height });
+    this.parts.plot.replaceChildren(svg);
+    showData(this.parts.plot, svg);
   }
 
   #render() {

@@ -1,9 +1,10 @@
 // A histogram of the units by the fraction of rows in which each is active.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 export function activityPlot(report, { width, height }) {
   const fractions = Array.from(report.active_fraction);
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 50,

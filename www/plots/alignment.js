@@ -4,6 +4,7 @@
 // arbitrary rotation inside a near-degenerate eigenspace). And the basis-privilege test: the
 // units' mean kurtosis against each of K random rotations, as ratios to the rotations' mean.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 export function alignmentPlot(report, { width, height }) {
   const axes = report.axes?.length ? report.axes
@@ -12,7 +13,7 @@ export function alignmentPlot(report, { width, height }) {
   const hidden = axes.filter((a) => !a.reported).map((a) => ({ n: a.rank }));
   const base = report.random_units_per_axis;
   const top = Math.max(base, ...shown.map((p) => p.u)) * 1.08;
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 50,
@@ -49,7 +50,7 @@ export function privilegePlot(bp, { width }) {
   const all = [bp.ratio, ...rotations.map((p) => p.r)];
   const [lo, hi] = [Math.min(...all), Math.max(...all)];
   const log = hi / lo > 3;
-  return Plot.plot({
+  return plot({
     width,
     height: 120,
     marginLeft: 20,

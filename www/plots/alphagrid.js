@@ -3,6 +3,7 @@
 // shown. A code that is one power law is one colour; where α depends on the range, the colours
 // say how. The range fitted is ringed; the suggested one is marked with a cross.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 /** Half a grid step (⅛ octave) either side of a rank on a log axis. */
 const HALF = 2 ** (1 / 8);
@@ -30,7 +31,7 @@ export function alphaGridPlot(report, { width, height }) {
   const los = [...cells.map((c) => c.lo), ...(fit.valid ? [fit.rank_lo] : [])];
   const his = [...cells.map((c) => c.hi), ...(fit.valid ? [fit.rank_hi] : [])];
   const [xe, ye] = [edges(cells.map((c) => c.lo)), edges(cells.map((c) => c.hi))];
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 50,

@@ -1,11 +1,12 @@
 // One measure (α, participation ratio, effective rank) per file, files in load order.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 /** `rows`: [{name, value}] in load order; `label` names the measure. Points have class compare-point. */
 export function measurePlot(rows, label, { width = 300, height = 220, color = 'var(--data)' } = {}) {
   const data = rows.map((r, i) => ({ ...r, i })).filter((r) => Number.isFinite(r.value));
   const names = rows.map((r, i) => `${i + 1}. ${r.name}`);
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 50,

@@ -1,11 +1,12 @@
 // Cumulative fraction of variance against rank, with 90 % and k₉₀ marked.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 export function cumulativePlot(report, { width, height }) {
   const total = report.eigenvalues.reduce((a, b) => a + b, 0);
   let cum = 0;
   const points = Array.from(report.eigenvalues, (lambda, i) => ({ n: i + 1, f: (cum += lambda) / total }));
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 50,

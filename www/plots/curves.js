@@ -1,6 +1,7 @@
 // Curves against a sweep parameter, one small panel each (class proj-curve), labelled with their
 // own text: a sweep's random projections, and those of synthetic codes.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 /** The series colours, in order (the page's and the elements' CSS define them). */
 export const SERIES = ['var(--data)', 'var(--fit)', 'var(--c3)', 'var(--c4)', 'var(--c5)'];
@@ -12,7 +13,7 @@ export function curvesPlot(curves, t, {
   width = 460, panel = 62, tLabel = 'sweep parameter t →', ariaLabel = 'random projections',
 } = {}) {
   const data = curves.flatMap((c, k) => Array.from(c.values, (y, i) => ({ t: (c.t ?? t)[i], y, k })));
-  return Plot.plot({
+  return plot({
     width,
     height: 40 + panel * curves.length,
     marginLeft: 16,

@@ -3,6 +3,7 @@
 // mean when shuffles were drawn), the suggested range (cv positive) shaded and the rank from which
 // the tail is noise-limited marked.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 import { fitLine } from './spectrum.js';
 
 /** Points {n, v} of `values` (1-based n). */
@@ -26,7 +27,7 @@ export function cvpcaPlot(report, { width, height }) {
   const yMax = Math.max(...lows);
   const bottom = yMin / 3; // where the non-positive values are marked
   const line = (fit) => fitLine(fit).map(({ n, lambda }) => ({ n, v: lambda }));
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 60,
@@ -56,7 +57,7 @@ export function cvpcaPlot(report, { width, height }) {
       Plot.line(line(report.alpha_fit_plain), { x: 'n', y: 'v', stroke: 'var(--muted)', strokeWidth: 2, strokeDasharray: '5 3' }),
       Plot.line(line(report.alpha_fit), { x: 'n', y: 'v', stroke: 'var(--fit)', strokeWidth: 2.5 }),
       Plot.text([`cv${report.alpha_fit.spectrum === 'shuffle_mean' ? ' (shuffle mean)' : ''}: α = ${report.alpha_fit.label}\nplain: α = ${report.alpha_fit_plain.label}`], {
-        frameAnchor: 'top-right', dx: -6, dy: 6, fontSize: 11, fill: 'var(--fit)', lineHeight: 1.2, className: 'cv-alpha-label',
+        frameAnchor: 'top-right', dx: -6, dy: 6, fontSize: 11, fill: 'var(--fit-text, var(--fit))', lineHeight: 1.2, className: 'cv-alpha-label',
       }),
       nonpositive.length
         ? Plot.text([`× cv ≤ 0 (${nonpositive.length})`], {

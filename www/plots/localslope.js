@@ -3,6 +3,7 @@
 // α. The fitted range is shaded, the fitted α drawn as a line across it, and the suggested range
 // (where s(n) stays within ±15 % of its median) marked by dashed edges.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 /** The local-slope figure of `report` (fit_diagnostics, alpha_fit) at `width` × `height`. */
 export function localSlopePlot(report, { width, height }) {
@@ -14,7 +15,7 @@ export function localSlopePlot(report, { width, height }) {
   const slopes = points.map((p) => p.slope).filter(Number.isFinite);
   const ys = [...slopes, ...(fit.valid ? [fit.alpha] : []), 0];
   const octaves = diag.window_octaves ?? 1;
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 50,

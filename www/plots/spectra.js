@@ -1,6 +1,7 @@
 // Several spectra scaled to λ₁ = 1 on log-log axes, so their slopes (−α) compare; one colour each,
 // with a legend inside the frame.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 import { SERIES } from './curves.js';
 
 /** `series`: [{label, eigenvalues}]. */
@@ -9,7 +10,7 @@ export function spectraPlot(series, { width, height }) {
     const l1 = s.eigenvalues[0];
     return Array.from(s.eigenvalues, (v, i) => ({ n: i + 1, v: v / l1, j })).filter((p) => p.v > 1e-13);
   });
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 60,

@@ -3,6 +3,7 @@
 // f16/bf16/integer storage, the rounding floor: a line at the core's σ̄² (precision_floor.value)
 // over the Marchenko–Pastur band where rounding noise alone would put its eigenvalues.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 /** Points (n, λ) of the positive eigenvalues: a log axis cannot show λ ≤ 0. */
 export function spectrumPoints(eigenvalues) {
@@ -64,7 +65,7 @@ export function spectrumPlot(report, { width, height }, { band = null } = {}) {
   const ranked = Array.from(report.eigenvalues).slice(0, Math.max(report.numerical_rank, 1)).filter((v) => v > 0);
   const floor = report.precision_floor ?? null;
   const lows = [Math.min(...ranked), ...(floor?.value > 0 ? [floor.value, floor.band[0]].filter((v) => v > 0) : [])];
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 60,
@@ -86,7 +87,7 @@ export function spectrumPlot(report, { width, height }, { band = null } = {}) {
       Plot.dot(spectrumPoints(report.eigenvalues), { x: 'n', y: 'lambda', r: 1.8, fill: 'var(--data)', clip: true }),
       Plot.line(fitLine(fit), { x: 'n', y: 'lambda', stroke: 'var(--fit)', strokeWidth: 2.5 }),
       Plot.text([label], {
-        frameAnchor: 'bottom-left', dx: 8, dy: -8, fontSize: 13, fill: 'var(--fit)', className: 'alpha-label',
+        frameAnchor: 'bottom-left', dx: 8, dy: -8, fontSize: 13, fill: 'var(--fit-text, var(--fit))', className: 'alpha-label',
       }),
     ],
   });

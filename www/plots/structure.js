@@ -3,6 +3,7 @@
 // code (`holder_h_reference`: the same α, N, D, sampling and estimator), drawn through the
 // fit's first point. H is a description of roughness along the sweep, not a differentiability test.
 import * as Plot from '@observablehq/plot';
+import { plot } from './plot.js';
 
 const fmt = (x) => (x === null || x === undefined || !Number.isFinite(x) ? 'none' : x.toFixed(3));
 
@@ -17,7 +18,7 @@ export function structurePlot(report, { width, height }) {
     ? ends.map((lag) => ({ h: lag, s: Math.exp(intercept) * lags[0] ** slope * (lag / lags[0]) ** (2 * ref) }))
     : [];
   const text = `H = ${fmt(report.holder_h)} measured\nreference H = ${fmt(ref)}`;
-  return Plot.plot({
+  return plot({
     width,
     height,
     marginLeft: 60,

@@ -1,5 +1,6 @@
 // Small helpers shared by the page's sections (DOM only: every rule lives in the core).
 import { toolbar, figureExports } from '../export.js';
+import { showData } from '../plots/plot.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -17,6 +18,7 @@ export function showError(id, message) {
 /** Puts a freshly drawn figure into `container` and sets its accessible label. */
 export function draw(container, svg, label) {
   container.replaceChildren(svg);
+  showData(container, svg);
   if (label) container.setAttribute('aria-label', label);
 }
 

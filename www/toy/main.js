@@ -4,6 +4,7 @@
 import { run, cancel, trainToy } from '../engine.js';
 import { dimsPlot, featuresPlot, alphaPlot, gramPlot, runsCsv, stickyOf } from './plots.js';
 import { toolbar, figureExports, download, jsonBlob } from '../export.js';
+import { showData } from '../plots/plot.js';
 
 const $ = (id) => document.getElementById(id);
 let report = null;
@@ -58,9 +59,12 @@ function draw() {
   const done = report.runs.filter(Boolean);
   if (!done.length) return;
   $('toy-result').hidden = false;
-  $('toy-dims-plot').replaceChildren(dimsPlot(done, entropyBits));
-  $('toy-features-plot').replaceChildren(featuresPlot(done));
-  $('toy-alpha-plot').replaceChildren(alphaPlot(done));
+  // Each figure with its data as a table on request (the shared "Show data" helper).
+  for (const [id, figure] of [['toy-dims-plot', dimsPlot(done, entropyBits)], ['toy-features-plot', featuresPlot(done)],
+    ['toy-alpha-plot', alphaPlot(done)]]) {
+    $(id).replaceChildren(figure);
+    showData($(id), figure);
+  }
   const why = done.find((r) => r.hidden_alpha == null)?.hidden_alpha_reason;
   $('toy-alpha-note').textContent = why ? `No α where ${why}.` : '';
   const select = $('toy-gram-select');
@@ -80,7 +84,11 @@ function draw() {
 
 function drawGram() {
   const r = report?.runs[Number($('toy-gram-select').value)];
-  if (r) $('toy-gram-plot').replaceChildren(gramPlot(r));
+  if (r) {
+    const figure = gramPlot(r);
+    $('toy-gram-plot').replaceChildren(figure);
+    showData($('toy-gram-plot'), figure);
+  }
 }
 
 function showError(message) {

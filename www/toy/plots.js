@@ -1,6 +1,7 @@
 // The toy model's figures, as small compositions of Observable Plot marks. Every line mark
 // names its series (z) so that Plot never guesses them from a colour channel.
 import * as Plot from '@observablehq/plot';
+import { plot } from '../plots/plot.js';
 
 const SIZE = { width: 460, height: 320 };
 
@@ -60,7 +61,7 @@ export function dimsPlot(runs, entropyBits, size = SIZE) {
   const curve = predictionCurve(sMax, entropyBits);
   const xMax = curve[curve.length - 1].x;
   const yMax = Math.max(1.1, ...points.map((p) => p.y * 1.02));
-  return Plot.plot({
+  return plot({
     ...size, marginLeft: 44, marginRight: 50,
     ariaLabel: 'dimensions per feature against 1/(1 − S)',
     x: { type: 'log', label: '1/(1 − S) →', grid: true },
@@ -83,7 +84,7 @@ export function dimsPlot(runs, entropyBits, size = SIZE) {
 /** Every feature's dimensionality at every sparsity, coloured by importance rank. */
 export function featuresPlot(runs, size = SIZE) {
   const points = runs.flatMap((r) => r.feature_dimensionality.map((d, i) => ({ x: 1 / (1 - r.sparsity), y: d, feature: i })));
-  return Plot.plot({
+  return plot({
     ...size, marginLeft: 44, marginRight: 50,
     ariaLabel: "each feature's dimensionality against 1/(1 − S)",
     x: { type: 'log', label: '1/(1 − S) →', grid: true },
@@ -102,7 +103,7 @@ export function alphaPlot(runs, size = SIZE) {
     { x: 1 / (1 - r.sparsity), y: r.hidden_participation_ratio, what: 'participation ratio' },
     ...(r.hidden_alpha == null ? [] : [{ x: 1 / (1 - r.sparsity), y: r.hidden_alpha, what: 'α' }]),
   ]);
-  return Plot.plot({
+  return plot({
     ...size, marginLeft: 44, marginRight: 50,
     ariaLabel: 'hidden participation ratio and alpha against 1/(1 − S)',
     x: { type: 'log', label: '1/(1 − S) →', grid: true },
@@ -125,7 +126,7 @@ export function gramPlot(run, size = SIZE) {
   const cells = run.gram.map((v, k) => ({ i: Math.floor(k / n), j: k % n, v }));
   const lim = Math.max(1e-9, ...run.gram.map(Math.abs));
   const every = Math.max(5, 5 * Math.ceil(n / 50));
-  return Plot.plot({
+  return plot({
     width: size.width, height: size.width * 0.8, marginLeft: 40, padding: 0,
     ariaLabel: `Gram matrix WᵀW at S = ${run.sparsity.toFixed(3)}`,
     x: { label: 'feature j →', axis: 'top', tickFormat: (d) => (d % every === 0 ? d : '') },
