@@ -272,6 +272,9 @@ fn bootstrap_with_preprocessing_is_refused() {
     for flag in [&["--standardize"][..], &["--remove-top", "2"]] {
         let (code, stdout, stderr) = run(&[&["analyze", path.as_str(), "--bootstrap", "5"][..], flag].concat());
         assert_eq!(code, 2, "{flag:?}: {stderr}");
-        assert!(stdout.is_empty() && stderr.contains("does not apply --standardize, --remove-top or --centre-positions"), "{stderr}");
+        assert!(
+            stdout.is_empty() && stderr.contains("does not apply --standardize, --remove-top or --centre-positions"),
+            "{stderr}"
+        );
     }
 }
