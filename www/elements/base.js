@@ -61,7 +61,7 @@ const CSS = `
   --_error: var(--eigenlens-error, #b00020);
   /* the names the figures in ../plots/ draw with */
   --data: var(--_accent); --fit: var(--_fit); --fit-text: var(--_fit-text); --muted: var(--_muted);
-  --c3: #009e73; --c4: #cc79a7; --c5: #e69f00; --bad: var(--_error);
+  --c3: #009e73; --c4: #c16c9a; --c5: #b47b00; --bad: var(--_error); /* 3:1 for marks on white (style.css) */
   color: var(--_fg); background: var(--_bg); font-family: var(--eigenlens-font, inherit);
 }
 :host([data-scheme="dark"]) {
