@@ -82,11 +82,12 @@ export function figureTables(options) {
 const disclosures = new WeakMap();
 
 /**
- * Puts a "Show data" disclosure (a <details>, class figure-data) right after `container`, once,
+ * Puts a "Show data" disclosure (a <details>, class figure-data) right after `container` (or
+ * after `after`), once,
  * and points it at `svg` (a figure from `plot`): opening it builds the tables of the figure's
  * data; a redrawn figure replaces them.
  */
-export function showData(container, svg) {
+export function showData(container, svg, { after = container } = {}) {
   const doc = container.ownerDocument;
   let details = disclosures.get(container);
   if (!details) {
@@ -97,7 +98,7 @@ export function showData(container, svg) {
     summary.textContent = 'Show data';
     details.append(summary);
     details.addEventListener('toggle', () => details.open && fill(details));
-    container.after(details);
+    after.after(details); // right after the figure, or after `after` (its export toolbar, say)
     disclosures.set(container, details);
   }
   details.figure = svg;

@@ -63,7 +63,7 @@ function draw() {
   for (const [id, figure] of [['toy-dims-plot', dimsPlot(done, entropyBits)], ['toy-features-plot', featuresPlot(done)],
     ['toy-alpha-plot', alphaPlot(done)]]) {
     $(id).replaceChildren(figure);
-    showData($(id), figure);
+    showData($(id), figure, { after: $(id).nextElementSibling }); // after the figure's export toolbar
   }
   const why = done.find((r) => r.hidden_alpha == null)?.hidden_alpha_reason;
   $('toy-alpha-note').textContent = why ? `No α where ${why}.` : '';
@@ -87,7 +87,7 @@ function drawGram() {
   if (r) {
     const figure = gramPlot(r);
     $('toy-gram-plot').replaceChildren(figure);
-    showData($('toy-gram-plot'), figure);
+    showData($('toy-gram-plot'), figure, { after: $('toy-gram-plot').nextElementSibling });
   }
 }
 
