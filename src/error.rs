@@ -231,9 +231,8 @@ impl fmt::Display for FormatError {
             ),
             FormatError::MomentsFile => write!(
                 f,
-                "this is an eigenlens moments file (a layer's count, mean and scatter, not its rows): \
-                 `eigenlens analyze` and `eigenlens compare` compute its spectrum; this analysis needs the rows \
-                 (the page does not read moments files yet)"
+                "this is an eigenlens moments file (a layer's count, mean and scatter, not its rows): the \
+                 spectrum, α and comparisons come from it, but this analysis needs the rows themselves"
             ),
             FormatError::NoArrays { format, entries } if entries.is_empty() => {
                 write!(f, "the {format} holds no arrays (it is an empty archive, as np.savez writes when given none)")

@@ -32,11 +32,11 @@
 //! rows themselves (the bootstrap, shuffles, smoothness along a sweep) and the rounding-noise
 //! floor of f16/bf16 storage, which needs per-unit sums the file does not hold.
 
-use crate::analysis::check_units;
+use crate::analysis::{self, check_units, Accumulated, Preprocess, Report};
 use crate::error::{Error, MomentsFileError, Result};
 use crate::read::safetensors::{self, Tensor};
-use crate::read::Source;
-use crate::stats::Moments;
+use crate::read::{ArrayInfo, ReadOptions, Source};
+use crate::stats::{FitRequest, Moments};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -131,6 +131,72 @@ pub fn merge(files: Vec<Vec<LayerMoments>>) -> Result<(Vec<LayerMoments>, Vec<St
     }
     notes.dedup();
     Ok((total, notes))
+}
+
+/// A moments file holds no rows: a row range, dropping non-finite rows, the reading options
+/// (header, index column, transpose, skipped positions) and per-position centring apply when
+/// the moments are written (`eigenlens moments`, `eigenlens.Moments`), so asking for them here
+/// is refused rather than silently ignored.
+pub fn check_row_settings(rows: bool, drop_nonfinite: bool, read: &ReadOptions, centre_positions: bool) -> Result<()> {
+    if rows || drop_nonfinite || *read != ReadOptions::default() || centre_positions {
+        return Err(Error::Setting(
+            "a moments file holds no rows: a row range, dropping non-finite rows, centring positions and the \
+             reading settings (header, index column, transpose, skipped positions) apply when the moments are \
+             written (eigenlens moments, or eigenlens.Moments in Python)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// How a layer of a moments file stands among arrays: N rows × D units, dtype `moments`, named
+/// by its layer (or by the file, `file_name`, when the layer has no name).
+pub fn describe(layer: &LayerMoments, file_name: &str) -> ArrayInfo {
+    let (n, d) = (layer.moments.count(), layer.moments.dim());
+    let name = if layer.layer.is_empty() { file_name.to_string() } else { layer.layer.clone() };
+    ArrayInfo { name, dtype: "moments".into(), shape: vec![n, d as u64], rows: n, cols: d, ..ArrayInfo::default() }
+}
+
+/// The report of one layer: the same spectrum, α and figures as the rows the moments were taken
+/// from (the covariance is M / (N − 1) either way), with no precision floor, since the file
+/// holds no rounding noise. The first warning says what was analysed and what a moments file
+/// cannot give. `file_name` names an unnamed layer.
+pub fn report(layer: LayerMoments, file_name: &str, fit: &FitRequest, pre: &Preprocess) -> Result<Report> {
+    let info = describe(&layer, file_name);
+    let n = info.rows;
+    let stored = if layer.source_dtype.is_empty() { "an unrecorded dtype".to_string() } else { layer.source_dtype };
+    let mut report = analysis::report_from(Accumulated { moments: layer.moments, rows_dropped: 0 }, None, fit, pre)?;
+    report.source = Some(info);
+    report.warnings.insert(
+        0,
+        format!(
+            "analysed from a moments file (count, mean and scatter of {n} rows of {stored}), not from the rows: \
+             the spectrum and α are those of the rows, but the precision floor of their storage is not measured, \
+             and the bootstrap needs the rows themselves"
+        ),
+    );
+    Ok(report)
+}
+
+/// The report of layer `key` of several moments files over disjoint rows, merged first
+/// ([`merge`]; in any order, the result is that of one pass over all the rows). One file is
+/// read as it is. `file_name` names an unnamed layer; merging adds a warning naming how many
+/// files were merged, and the merge's notes.
+pub fn report_of_files(
+    files: Vec<Vec<LayerMoments>>,
+    key: Option<&str>,
+    file_name: &str,
+    fit: &FitRequest,
+    pre: &Preprocess,
+) -> Result<Report> {
+    let count = files.len();
+    let (layers, notes) = merge(files)?;
+    let mut report = report(choose(layers, key)?, file_name, fit, pre)?;
+    if count > 1 {
+        report.warnings.insert(1, format!("{count} moments files merged (the Chan update): rows of all of them"));
+    }
+    report.warnings.extend(notes);
+    Ok(report)
 }
 
 /// The source dtype of merged shares: `a` when `b` is already among its '+'-joined names (or

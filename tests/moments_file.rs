@@ -175,6 +175,45 @@ fn three_shares_through_files_merge_to_numpys_eigenvalues_in_any_order() {
 }
 
 #[test]
+fn report_of_files_is_the_report_of_all_rows_and_says_what_it_is_and_what_it_cannot_give() {
+    let reference = reference();
+    let m = &reference["matrices"]["digits_mlp/plain_h1_test"];
+    let want_alpha = m["alpha_fit_stringer"]["alpha"].as_f64().unwrap();
+    let shares = [300..540u64, 0..120, 120..300].map(|r| vec![layer("h1", moments_of(H1, Some(r)))]);
+    let fit = FitRequest::default();
+    let pre = analysis::Preprocess::default();
+    let report = moments_file::report_of_files(shares.to_vec(), None, "f.safetensors", &fit, &pre).unwrap();
+    let alpha = report.alpha_fit.alpha.unwrap();
+    assert!((alpha - want_alpha).abs() < 1e-6, "α {alpha} vs NumPy's {want_alpha}");
+    let source = report.source.as_ref().unwrap();
+    assert_eq!((source.name.as_str(), source.dtype.as_str(), source.rows, source.cols), ("h1", "moments", 540, 256));
+    assert!(report.warnings[0].starts_with("analysed from a moments file (count, mean and scatter of 540 rows"));
+    assert!(report.warnings[0].contains("the bootstrap needs the rows themselves"));
+    assert_eq!(report.warnings[1], "3 moments files merged (the Chan update): rows of all of them");
+    // One file: no merge note; a layer that is not there is named with those that are.
+    let one = moments_file::report_of_files(vec![shares[0].clone()], None, "f", &fit, &pre).unwrap();
+    assert!(!one.warnings.iter().any(|w| w.contains("merged")));
+    let missing = moments_file::report_of_files(vec![shares[0].clone()], Some("h2"), "f", &fit, &pre).unwrap_err();
+    assert!(matches!(missing, Error::MomentsFile(MomentsFileError::NoSuchLayer { .. })), "{missing}");
+}
+
+#[test]
+fn row_settings_on_moments_are_refused_not_ignored() {
+    let default = read::ReadOptions::default();
+    assert!(moments_file::check_row_settings(false, false, &default, false).is_ok());
+    let transposed = read::ReadOptions { transpose: true, ..Default::default() };
+    for (rows, drop, opts, centre) in [
+        (true, false, &default, false),
+        (false, true, &default, false),
+        (false, false, &transposed, false),
+        (false, false, &default, true),
+    ] {
+        let e = moments_file::check_row_settings(rows, drop, opts, centre).unwrap_err();
+        assert!(e.to_string().contains("a moments file holds no rows"), "{e}");
+    }
+}
+
+#[test]
 fn merging_refuses_unequal_widths_and_different_layers_and_drops_cross_scatter_with_a_note() {
     let a = vec![layer("h1", small())];
     let mut wide = Moments::new(4);

@@ -174,7 +174,12 @@ export function cancel() {
 }
 
 async function analyze(job, message, onProgress) {
-  const { file, key, read, options } = message;
+  const { file, files, key, read, options } = message;
+  // Several moments files (shares of one layer's rows): the core merges them in one worker.
+  if (files?.length > 1) {
+    stats.workersUsed = 1;
+    return task(job, { type: 'analyzeMoments', files, key, read, options }, onProgress);
+  }
   // Per-position centring needs each position's sums, which the flat shares do not carry: one worker.
   const readers = options?.centre_positions ? 1 : poolSize();
   let plan = null;

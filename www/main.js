@@ -48,9 +48,14 @@ function applyReadOptions() {
 }
 
 let opening = 0;
-/** A dropped or chosen file: its array (chooser when it holds several), then into the element. */
-async function openFile(file) {
+/**
+ * Dropped or chosen files: the array (chooser when the first file holds several), then into the
+ * element. Several files are shares of one layer's moments, merged by the core (which names any
+ * file that is not a moments file).
+ */
+async function openFiles(files) {
   const mine = ++opening;
+  const file = files[0];
   showError('error', null);
   let key;
   try {
@@ -65,7 +70,8 @@ async function openFile(file) {
   if (key) spectrum.setAttribute('key', key);
   else spectrum.removeAttribute('key');
   applyReadOptions();
-  spectrum.file = file;
+  if (files.length > 1) spectrum.files = files;
+  else spectrum.file = file;
 }
 
 // ---- settings in the URL hash ----
@@ -124,7 +130,7 @@ async function saveHash() {
 
 function wire() {
   $('file').addEventListener('change', (e) => {
-    if (e.target.files[0]) openFile(e.target.files[0]);
+    if (e.target.files.length) openFiles([...e.target.files]);
     e.target.value = ''; // choosing the same file again opens it again
   });
   const drop = $('drop');
@@ -133,7 +139,7 @@ function wire() {
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    if (e.dataTransfer.files[0]) openFile(e.dataTransfer.files[0]);
+    if (e.dataTransfer.files.length) openFiles([...e.dataTransfer.files]);
   });
   drop.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('file').click(); }

@@ -4,8 +4,8 @@
 // { id, type, ...payload }; the answer is { id, type: 'result', result } or
 // { id, type: 'error', message }, with { id, type: 'progress', ... } in between.
 import init, {
-  OpenedFile, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy, toySettings,
-  compareLayers,
+  OpenedFile, analyzeMomentsFiles, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy,
+  toySettings, compareLayers,
 } from './pkg/eigenlens.js';
 
 // The engine's first message is { type: 'init', module }: the wasm it compiled once for all
@@ -66,12 +66,15 @@ const handlers = {
   // Every array in the file, as the reader describes them (all fields passed through).
   list: ({ file }) => withFile(file, null, null, (f) => f.list()),
   // The core's plan for splitting the array over `readers` workers: { info, shares: [[from, to], …] }.
+  // A moments file has no rows to split: no shares, so one worker analyses it.
   plan: ({ file, key, read, rows, readers }) => withFile(file, key, read, (f) => {
     const info = f.info();
-    return { info, shares: rowShares(file.name, info, rows ?? null, readers) };
+    return { info, shares: f.isMoments ? [] : rowShares(file.name, info, rows ?? null, readers) };
   }),
   analyze: ({ id, file, key, read, options }) => withFile(file, key, read, (f) =>
     reporting(id, (p) => f.analyze(options, p))),
+  // Moments files over disjoint rows of one layer, merged by the core (several GPUs' shares).
+  analyzeMoments: ({ files, key, read, options }) => analyzeMomentsFiles(files, key ?? undefined, read, options),
   // A share of a parallel analysis: the moments of rows [from, to), handed back flat.
   part({ id, file, key, read, options, from, to }) {
     const flat = withFile(file, key, read, (f) =>

@@ -77,6 +77,53 @@ fn range([from, to]: [u64; 2]) -> Range<u64> {
     from..to
 }
 
+/// The report of layer `key` of moments files (several are merged first), read as `o` asks:
+/// the fit and the preprocessing that moments allow; row settings are refused by the core.
+fn analyze_moments(
+    files: Vec<Vec<crate::moments_file::LayerMoments>>,
+    key: Option<&str>,
+    name: &str,
+    o: &AnalyzeOptions,
+    read: &ReadOptions,
+) -> Result<JsValue, JsError> {
+    crate::moments_file::check_row_settings(o.rows.is_some(), o.drop_nonfinite, read, o.centre_positions)
+        .map_err(js_err)?;
+    let pre = Preprocess { standardize: o.standardize, remove_top: o.remove_top, centre_positions: false };
+    to_js(&crate::moments_file::report_of_files(files, key, name, &o.fit, &pre).map_err(js_err)?)
+}
+
+/// Analyses several moments files (shares of one layer's rows, e.g. one per GPU or machine)
+/// merged as one: the same report as one pass over all their rows. `key` chooses the layer of
+/// multi-layer files; `read` and `options` as for `OpenedFile` and its `analyze` (row settings
+/// are refused). A file
+/// that is not a moments file is refused by name.
+#[wasm_bindgen(js_name = analyzeMomentsFiles)]
+pub fn analyze_moments_files(
+    files: Vec<File>,
+    key: Option<String>,
+    read: &JsValue,
+    options: &JsValue,
+) -> Result<JsValue, JsError> {
+    let o: AnalyzeOptions = decode(options, "analysis options")?;
+    let read: ReadOptions = decode(read, "read options")?;
+    let mut layers = Vec::with_capacity(files.len());
+    let mut names = Vec::with_capacity(files.len());
+    for file in files {
+        let opened = OpenedFile::new(file, None, JsValue::UNDEFINED)?;
+        let read = opened.moments().ok_or_else(|| {
+            JsError::new(&format!(
+                "{}: not a moments file; several files are analysed together only when each is a moments file \
+                 (eigenlens moments, eigenlens.Moments): open a file of rows on its own",
+                opened.name
+            ))
+        })?;
+        layers.push(read.map_err(|e| JsError::new(&format!("{}: {e}", opened.name)))?);
+        names.push(opened.name);
+    }
+    let name = names.first().cloned().unwrap_or_default();
+    analyze_moments(layers, key.as_deref(), &name, &o, &read)
+}
+
 /// A file chosen by the user (and, in a multi-array file, the array `key`), to analyse.
 #[wasm_bindgen]
 pub struct OpenedFile {
@@ -101,6 +148,12 @@ impl OpenedFile {
         let opened = read::open_matrix_with(self.source(), &self.name, self.key.as_deref(), rows, &self.read)?;
         self.info.borrow_mut().get_or_insert_with(|| opened.info.clone());
         Ok(opened)
+    }
+
+    /// The layers of a moments file (docs/MOMENTS.md), or `None` when the file is not one.
+    fn moments(&self) -> Option<Result<Vec<crate::moments_file::LayerMoments>>> {
+        let mut source = self.source();
+        crate::moments_file::is_moments_file(&mut source).then(|| crate::moments_file::read(&mut source))
     }
 
     /// The array held whole in wasm memory (up to the in-memory limit), for the analyses that
@@ -133,17 +186,35 @@ impl OpenedFile {
         self.key.clone()
     }
 
+    /// Whether the file is a moments file (a layer's count, mean and scatter: docs/MOMENTS.md),
+    /// which gives the spectrum and α but no rows to split, resample or project.
+    #[wasm_bindgen(getter, js_name = isMoments)]
+    pub fn is_moments(&self) -> bool {
+        crate::moments_file::is_moments_file(&mut self.source())
+    }
+
     /// The chosen array (name, dtype, shape, rows, cols, …), reading its header if no method
-    /// has yet.
+    /// has yet; for a moments file, the chosen layer (dtype `moments`).
     pub fn info(&self) -> Result<JsValue, JsError> {
         if self.info.borrow().is_none() {
-            self.open(None).map_err(js_err)?;
+            match self.moments() {
+                Some(layers) => {
+                    let layer = crate::moments_file::choose(layers.map_err(js_err)?, self.key.as_deref());
+                    *self.info.borrow_mut() = Some(crate::moments_file::describe(&layer.map_err(js_err)?, &self.name));
+                }
+                None => drop(self.open(None).map_err(js_err)?),
+            }
         }
         to_js(&*self.info.borrow())
     }
 
-    /// Every array in the file, to choose one before analysis (as the reader returns them).
+    /// Every array in the file, to choose one before analysis (as the reader returns them); the
+    /// layers of a moments file.
     pub fn list(&self) -> Result<JsValue, JsError> {
+        if let Some(layers) = self.moments() {
+            let layers = layers.map_err(js_err)?;
+            return to_js(&layers.iter().map(|l| crate::moments_file::describe(l, &self.name)).collect::<Vec<_>>());
+        }
         to_js(&read::list_arrays(self.source(), &self.name).map_err(js_err)?)
     }
 
@@ -153,6 +224,9 @@ impl OpenedFile {
     /// rowsDone)` after each block.
     pub fn analyze(&self, options: &JsValue, progress: Option<Function>) -> Result<JsValue, JsError> {
         let o: AnalyzeOptions = decode(options, "analysis options")?;
+        if let Some(layers) = self.moments() {
+            return analyze_moments(vec![layers.map_err(js_err)?], self.key.as_deref(), &self.name, &o, &self.read);
+        }
         let mut opened = self.open(o.rows.map(range)).map_err(js_err)?;
         let options = Options { fit: o.fit, drop_nonfinite: o.drop_nonfinite };
         let pre =

@@ -221,6 +221,7 @@ export class EigenlensElement extends HTMLElement {
   #width = 0;
   #resize;
   #file = null;
+  #files = []; // shares of one layer's moments, analysed merged (the first is #file)
   #job = null; // the AbortController of the job the status line shows
 
   constructor() {
@@ -253,6 +254,16 @@ export class EigenlensElement extends HTMLElement {
   get file() { return this.#file; }
   set file(file) {
     this.#file = file ?? null;
+    this.#files = file ? [file] : [];
+    this.schedule();
+  }
+
+  /** Several files handed over at once: moments files over disjoint rows of one layer (one per
+   *  GPU or machine), analysed merged; the core refuses any other kind of file among several. */
+  get files() { return [...this.#files]; }
+  set files(list) {
+    this.#files = [...(list ?? [])];
+    this.#file = this.#files[0] ?? null;
     this.schedule();
   }
 
@@ -374,6 +385,7 @@ export class EigenlensElement extends HTMLElement {
 
   /** The name of the data: the handed-over file's, or the last segment of `src`. */
   dataName() {
+    if (this.#files.length > 1) return `${this.#file.name} + ${this.#files.length - 1} more`;
     return this.#file?.name ?? fileName(this.srcUrl());
   }
 

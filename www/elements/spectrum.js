@@ -254,9 +254,10 @@ export class EigenlensSpectrum extends EigenlensElement {
     const dropNonfinite = this.hasAttribute('drop-nonfinite');
     const [read, pre] = [this.readOptions(), this.preprocess()];
     const file = this.file;
-    const where = file ? `file:${file.name}:${file.size}:${file.lastModified}` : `url:${this.srcUrl()}`;
+    const files = this.files;
+    const where = file ? files.map((f) => `file:${f.name}:${f.size}:${f.lastModified}`).join('|') : `url:${this.srcUrl()}`;
     const id = JSON.stringify([where, key, rows, dropNonfinite, read, pre]);
-    return { id, file, key, rows, dropNonfinite, read, pre, name: this.dataName() };
+    return { id, file, files, key, rows, dropNonfinite, read, pre, name: this.dataName() };
   }
 
   /** Reads and analyses the data with `fit`, with progress and Cancel in the status line. */
@@ -277,7 +278,9 @@ export class EigenlensSpectrum extends EigenlensElement {
       const options = { fit, drop_nonfinite: source.dropNonfinite, rows: source.rows, ...source.pre };
       let report;
       try {
-        report = await run({ type: 'analyze', file, key: source.key, read: source.read, options }, onProgress, { signal });
+        const files = source.files.length > 1 ? source.files : undefined; // moments shares, merged
+        report = await run({ type: 'analyze', file, files, key: source.key, read: source.read, options }, onProgress,
+          { signal });
       } catch (e) {
         if (e.message === 'cancelled') throw e;
         throw new Error(`Could not analyse ${name}: ${e.message}`, { cause: e });

@@ -12,7 +12,7 @@ use crate::args::{
     cli_words, emit, file_name, guesses, note_lines, open_matrix_file, parse_rows, print_json, split_key, Failure,
     FitArgs, PreArgs, ReadArgs,
 };
-use eigenlens::analysis::{self, Accumulated, Preprocess, Report, Share};
+use eigenlens::analysis::{self, Preprocess, Report, Share};
 use eigenlens::bootstrap::{bootstrap_alpha, sequence_block, BootstrapReport, BootstrapSettings};
 use eigenlens::matrix::{Matrix, DEFAULT_MEMORY_LIMIT};
 use eigenlens::moments_file;
@@ -259,39 +259,13 @@ fn moments_report(
     fit: &FitRequest,
     pre: &Preprocess,
 ) -> Result<Report, Failure> {
-    if rows.is_some() || drop_nonfinite || *options != ReadOptions::default() {
-        return Err(Failure::Usage(
-            "a moments file holds no rows: --rows, --drop-nonfinite and the reading flags (--header, --index-col, \
-             --transpose, --skip-positions) apply when the moments are written (eigenlens moments)"
-                .into(),
-        ));
-    }
+    moments_file::check_row_settings(rows.is_some(), drop_nonfinite, options, pre.centre_positions)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     let (path, key) = split_key(spec);
     let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
     let mut source = eigenlens::read::source::FileSource::open(path).map_err(input)?;
-    let layer = moments_file::choose(moments_file::read(&mut source).map_err(input)?, key).map_err(input)?;
-    let (n, d) = (layer.moments.count(), layer.moments.dim());
-    let name = if layer.layer.is_empty() { file_name(path) } else { layer.layer.clone() };
-    let stored = if layer.source_dtype.is_empty() { "an unrecorded dtype".to_string() } else { layer.source_dtype };
-    let mut report = analysis::report_from(Accumulated { moments: layer.moments, rows_dropped: 0 }, None, fit, pre)
-        .map_err(input)?;
-    report.source = Some(ArrayInfo {
-        name,
-        dtype: "moments".into(),
-        shape: vec![n, d as u64],
-        rows: n,
-        cols: d,
-        ..ArrayInfo::default()
-    });
-    report.warnings.insert(
-        0,
-        format!(
-            "analysed from a moments file (count, mean and scatter of {n} rows of {stored}), not from the rows: \
-             the spectrum and α are those of the rows, but the precision floor of their storage is not measured, \
-             and the bootstrap needs the rows themselves"
-        ),
-    );
-    Ok(report)
+    let layers = moments_file::read(&mut source).map_err(input)?;
+    moments_file::report_of_files(vec![layers], key, &file_name(path), fit, pre).map_err(input)
 }
 
 /// Each share read by its own thread and reader; the moments (Chan) and the rounding noise
