@@ -44,6 +44,7 @@
 //! (the basic interval); Carlstein (1986), Ann. Stat. 14, 1171 (non-overlapping blocks);
 //! Acklam's rational approximation of Φ⁻¹ ([`normal_quantile`]).
 
+use crate::analysis::Preprocess;
 use crate::error::{DataError, Error, Result};
 use crate::linalg::eigen::eigenvalues_desc;
 use crate::linalg::scatter::add_gram_upper;
@@ -54,6 +55,21 @@ use serde::{Deserialize, Serialize};
 
 /// The most resamples one call computes.
 pub const MAX_RESAMPLES: usize = 10_000;
+
+/// Why there is no bootstrap of α after preprocessing: the resamples' spectra are of the rows
+/// as read, so their interval would not be of the α of a z-scored, deflated or position-centred
+/// spectrum. The CLI and the page show this text.
+pub const PREPROCESSED: &str = "the bootstrap resamples the covariance spectrum as read, without z-scoring, removed \
+     components or centred positions, so its interval would not be of the α reported: clear those to run it";
+
+/// Refuses preprocessing the bootstrap does not apply ([`PREPROCESSED`]).
+pub fn check_preprocess(pre: &Preprocess) -> Result<()> {
+    if *pre == Preprocess::default() {
+        Ok(())
+    } else {
+        Err(Error::Setting(PREPROCESSED.into()))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -66,11 +82,21 @@ pub struct BootstrapSettings {
     pub level: f64,
     /// Rows per resampled block (none or 1: single rows; T for an [S, T, H] tensor).
     pub block: Option<usize>,
+    /// The preprocessing of the α the interval is for: anything but none is refused
+    /// ([`check_preprocess`]).
+    pub preprocess: Preprocess,
 }
 
 impl Default for BootstrapSettings {
     fn default() -> Self {
-        BootstrapSettings { b: 50, seed: 1, fit: FitRequest::default(), level: 0.95, block: None }
+        BootstrapSettings {
+            b: 50,
+            seed: 1,
+            fit: FitRequest::default(),
+            level: 0.95,
+            block: None,
+            preprocess: Preprocess::default(),
+        }
     }
 }
 
@@ -275,6 +301,7 @@ pub fn bootstrap_alpha(
     settings: &BootstrapSettings,
     progress: &mut dyn FnMut(usize) -> bool,
 ) -> Result<BootstrapReport> {
+    check_preprocess(&settings.preprocess)?;
     if settings.b == 0 || settings.b > MAX_RESAMPLES {
         return Err(Error::Setting(format!("B = {}: choose between 1 and 10 000 resamples", settings.b)));
     }

@@ -45,7 +45,10 @@ fn counts_give_the_spectrum_of_the_resampled_rows() {
 fn basic_interval_reflects_the_percentile_one_about_alpha_hat() {
     let x = gaussian_code(1.5, 2000, 60, 4);
     let fit = FitRequest { estimator: Estimator::Stringer, lo: 3, hi: 15 };
-    let r = bootstrap_alpha(&x, &BootstrapSettings { b: 40, seed: 2, fit, level: 0.9, block: None }, &mut |_| true)
+    let r =
+        bootstrap_alpha(&x, &BootstrapSettings { b: 40, seed: 2, fit, level: 0.9, ..Default::default() }, &mut |_| {
+            true
+        })
         .unwrap();
     let (a, lo, hi) = (r.alpha.unwrap(), r.lo.unwrap(), r.hi.unwrap());
     assert_eq!(r.alphas.len() + r.n_invalid, 40);
@@ -70,7 +73,10 @@ fn invalid_fits_are_counted_and_too_few_rows_refused() {
     }
     let x = Matrix { rows: n, cols: d, data };
     let fit = FitRequest { estimator: Estimator::Ols, lo: 2, hi: 8 };
-    let r = bootstrap_alpha(&x, &BootstrapSettings { b: 5, seed: 1, fit, level: 0.95, block: None }, &mut |_| true)
+    let r =
+        bootstrap_alpha(&x, &BootstrapSettings { b: 5, seed: 1, fit, level: 0.95, ..Default::default() }, &mut |_| {
+            true
+        })
         .unwrap();
     assert_eq!((r.alphas.len(), r.n_invalid), (0, 5));
     assert_eq!((r.alpha, r.lo, r.median, r.hi, r.basic_lo), (None, None, None, None, None));
@@ -88,6 +94,16 @@ fn invalid_fits_are_counted_and_too_few_rows_refused() {
     assert!(e.to_string().contains("at row 7, column 3"), "{e}");
     let e = bootstrap_alpha(&x, &BootstrapSettings { level: 1.0, ..Default::default() }, &mut |_| true).unwrap_err();
     assert!(e.to_string().contains("level = 1"), "{e}");
+    // A preprocessed spectrum's α has no bootstrap here: the resamples are of the rows as read.
+    for preprocess in [
+        eigenlens::analysis::Preprocess { standardize: true, ..Default::default() },
+        eigenlens::analysis::Preprocess { remove_top: 1, ..Default::default() },
+        eigenlens::analysis::Preprocess { centre_positions: true, ..Default::default() },
+    ] {
+        let e =
+            bootstrap_alpha(&x, &BootstrapSettings { preprocess, ..Default::default() }, &mut |_| true).unwrap_err();
+        assert_eq!(e.to_string(), format!("invalid setting: {}", eigenlens::bootstrap::PREPROCESSED));
+    }
 }
 
 /// Coverage of the three 95 % intervals on Gaussian codes of known α (D units, N = ratio·D rows,

@@ -273,7 +273,11 @@ fn bootstrap_with_preprocessing_is_refused() {
         let (code, stdout, stderr) = run(&[&["analyze", path.as_str(), "--bootstrap", "5"][..], flag].concat());
         assert_eq!(code, 2, "{flag:?}: {stderr}");
         assert!(
-            stdout.is_empty() && stderr.contains("does not apply --standardize, --remove-top or --centre-positions"),
+            stdout.is_empty()
+                && stderr.contains(
+                    "--bootstrap with --standardize, --remove-top or --centre-positions: the bootstrap resamples the \
+                 covariance spectrum as read"
+                ),
             "{stderr}"
         );
     }

@@ -37,7 +37,7 @@ fn bootstrap_interval_covers_true_alpha_in_18_of_20_seeds_at_n_20d() {
 fn bootstrap_is_seeded_and_refuses_bad_settings() {
     let x = gaussian_code(1.5, 600, 40, 3);
     let fit = FitRequest { estimator: Estimator::Ols, lo: 2, hi: 15 };
-    let s = BootstrapSettings { b: 8, seed: 5, fit, level: 0.9, block: None };
+    let s = BootstrapSettings { b: 8, seed: 5, fit, level: 0.9, ..Default::default() };
     let a = bootstrap_alpha(&x, &s, &mut |_| true).unwrap();
     assert_eq!(a, bootstrap_alpha(&x, &s, &mut |_| true).unwrap());
     assert_ne!(

@@ -132,6 +132,8 @@ struct Rules {
     fit_presets: Vec<FitPreset>,
     d_presets: Vec<DPreset>,
     estimators: Vec<EstimatorRule>,
+    /// Why the bootstrap is off after preprocessing (`bootstrap::PREPROCESSED`).
+    bootstrap_preprocessed: &'static str,
 }
 
 /// The fit presets, input-dimension presets and estimators, from the core's enums, so that the
@@ -170,7 +172,7 @@ pub fn rules() -> Result<JsValue, JsError> {
             },
         })
         .collect();
-    to_js(&Rules { fit_presets, d_presets, estimators })
+    to_js(&Rules { fit_presets, d_presets, estimators, bootstrap_preprocessed: crate::bootstrap::PREPROCESSED })
 }
 
 /// What the verdict is asked about: α (null without a valid fit), its interval `[lo, hi]` and

@@ -61,6 +61,7 @@ export class EigenlensSpectrum extends EigenlensElement {
   #boot = null; // {fit, label, running: AbortController | null, result, message}
   #bootAgain = false; // a bootstrap was stopped by a fit change: run it again for the new fit
   #filled = false;
+  #rules = null; // the core's rules, once loaded (update awaits them before anything is shown)
 
   get report() { return this.#report; }
   get alpha() { return this.#report?.alpha_fit.valid ? this.#report.alpha_fit.alpha : null; }
@@ -294,6 +295,7 @@ export class EigenlensSpectrum extends EigenlensElement {
 
   async update(isCurrent) {
     const r = await rules();
+    this.#rules = r;
     const fit = this.fitRequest(r);
     const fitJson = JSON.stringify(fit);
     const source = this.#sourceSpec();
@@ -450,8 +452,8 @@ export class EigenlensSpectrum extends EigenlensElement {
     if (!this.#data) { out.textContent = this.#report ? 'The bootstrap resamples the rows of a file; this view has none.' : ''; return; }
     if (rows) { out.textContent = 'The bootstrap resamples every row of the file: clear the row range to run it.'; return; }
     if (preprocessed) {
-      out.textContent = 'The bootstrap resamples the covariance spectrum as read, without z-scoring, removed components ' +
-        'or centred positions: its interval would not be of the α shown. Clear those to run it.';
+      const why = this.#rules?.bootstrap_preprocessed ?? '';
+      out.textContent = why.charAt(0).toUpperCase() + why.slice(1) + '.'; // the core's words
       return;
     }
     if (!boot) { out.textContent = ''; return; }

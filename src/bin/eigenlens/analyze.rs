@@ -58,14 +58,21 @@ pub struct AnalyzeArgs {
     pub seed: u64,
 }
 
+/// The core's refusal of a bootstrap after preprocessing (`bootstrap::check_preprocess`), as
+/// usage: --standardize, --remove-top and --centre-positions with --bootstrap.
+pub fn bootstrap_with(pre: &Preprocess) -> Result<(), Failure> {
+    eigenlens::bootstrap::check_preprocess(pre).map_err(|_| {
+        Failure::Usage(format!(
+            "--bootstrap with --standardize, --remove-top or --centre-positions: {}",
+            eigenlens::bootstrap::PREPROCESSED
+        ))
+    })
+}
+
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
-    if args.bootstrap.is_some() && pre != Preprocess::default() {
-        return Err(Failure::Usage(
-            "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize, --remove-top or \
-             --centre-positions, so its interval would not be of the α reported: drop one or the other"
-                .into(),
-        ));
+    if args.bootstrap.is_some() {
+        bootstrap_with(&pre)?;
     }
     if args.bootstrap.is_some() && is_moments_file(&args.file) {
         return Err(Failure::Usage(

@@ -10,7 +10,7 @@
 
 use crate::analyze::{bootstrap_file, report_of, Resampling};
 use crate::args::{emit, guesses, parse_rows, print_json, Failure, FitArgs, PreArgs, ReadArgs};
-use eigenlens::analysis::{Preprocess, Report};
+use eigenlens::analysis::Report;
 use eigenlens::bootstrap::{AlphaInterval, BootstrapSettings};
 use eigenlens::stats::compare::{compare, Comparison};
 use eigenlens::stats::spectrum::significant;
@@ -90,13 +90,7 @@ fn intervals(
     c: &Comparison,
     b: usize,
 ) -> Result<Vec<Option<AlphaInterval>>, Failure> {
-    if args.pre.preprocess() != Preprocess::default() {
-        return Err(Failure::Usage(
-            "--bootstrap resamples the covariance spectrum as read; it does not apply --standardize, --remove-top or \
-             --centre-positions: drop one or the other"
-                .into(),
-        ));
-    }
+    crate::analyze::bootstrap_with(&args.pre.preprocess())?;
     let fit = FitRequest { lo: c.rank_lo, hi: c.rank_hi, ..args.fit.request() };
     let how = Resampling { b, block: args.block, seed: args.seed };
     let options = args.read.options();
