@@ -38,27 +38,7 @@ fn small() -> Moments {
     m
 }
 
-/// A safetensors file by hand: `tensors` are (name, dtype, shape, little-endian bytes).
-fn safetensors(meta: &[(&str, &str)], tensors: &[(&str, &str, Vec<u64>, Vec<u8>)]) -> Vec<u8> {
-    let mut header = serde_json::Map::new();
-    let meta: serde_json::Map<String, serde_json::Value> =
-        meta.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
-    header.insert("__metadata__".into(), meta.into());
-    let mut data = Vec::new();
-    for (name, dtype, shape, bytes) in tensors {
-        let begin = data.len();
-        data.extend_from_slice(bytes);
-        header.insert(
-            name.to_string(),
-            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}),
-        );
-    }
-    let header = serde_json::to_vec(&header).unwrap();
-    let mut out = (header.len() as u64).to_le_bytes().to_vec();
-    out.extend(header);
-    out.extend(data);
-    out
-}
+use common::safetensors_bytes as safetensors;
 
 fn f64_bytes(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()

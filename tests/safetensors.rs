@@ -7,26 +7,12 @@ use eigenlens::read::{self, MemSource};
 
 /// A safetensors file of (name, dtype, shape, bytes) tensors laid out in order.
 fn safetensors(tensors: &[(&str, &str, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
-    let mut header = serde_json::Map::new();
-    let mut data = Vec::new();
-    for (name, dtype, shape, bytes) in tensors {
-        let begin = data.len();
-        data.extend_from_slice(bytes);
-        header.insert(
-            name.to_string(),
-            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}),
-        );
-    }
-    header.insert("__metadata__".into(), serde_json::json!({"format": "pt"}));
-    raw(&serde_json::Value::Object(header).to_string(), &data)
+    let tensors: Vec<_> =
+        tensors.iter().map(|(n, d, s, b)| (*n, *d, s.iter().map(|&x| x as u64).collect(), b.clone())).collect();
+    common::safetensors_bytes(&[("format", "pt")], &tensors)
 }
 
-fn raw(header: &str, data: &[u8]) -> Vec<u8> {
-    let mut out = (header.len() as u64).to_le_bytes().to_vec();
-    out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(data);
-    out
-}
+use common::raw_safetensors as raw;
 
 fn analyze(bytes: Vec<u8>, key: Option<&str>) -> eigenlens::Result<eigenlens::analysis::Report> {
     let mut opened = read::open_matrix(MemSource(bytes), "x.safetensors", key, None)?;

@@ -71,3 +71,31 @@ pub fn json(args: &[&str]) -> serde_json::Value {
     assert_eq!(code, 0, "{args:?}: {stderr}");
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
 }
+
+/// A safetensors file written by hand: `meta` as `__metadata__`, then `tensors` (name, dtype,
+/// shape, little-endian bytes) laid out in order. Tests of lying headers use [`raw_safetensors`].
+pub fn safetensors_bytes(meta: &[(&str, &str)], tensors: &[(&str, &str, Vec<u64>, Vec<u8>)]) -> Vec<u8> {
+    let mut header = serde_json::Map::new();
+    let meta: serde_json::Map<String, serde_json::Value> =
+        meta.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
+    header.insert("__metadata__".into(), meta.into());
+    let mut data = Vec::new();
+    for (name, dtype, shape, bytes) in tensors {
+        let begin = data.len();
+        data.extend_from_slice(bytes);
+        header.insert(
+            name.to_string(),
+            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}),
+        );
+    }
+    raw_safetensors(&serde_json::Value::Object(header).to_string(), &data)
+}
+
+/// A safetensors file of exactly this header text and these data bytes (the length prefix is
+/// the header's).
+pub fn raw_safetensors(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
