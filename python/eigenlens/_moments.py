@@ -161,6 +161,18 @@ class Moments:
         self._merge_parts(other.n, *parts)
         return self
 
+    def all_reduce(self, group=None) -> "Moments":
+        """Merges every rank's share over ``torch.distributed`` (``group``: the default group when
+        None), exactly: each rank adds its centred term M_r + n_r (mu_r - mu)(mu_r - mu)^T to one
+        all_reduce(SUM), mu coming from an all_gather of the means (eigenlens/_distributed.py has
+        the derivation). Every rank ends with the same bits; a rank with no rows (``Moments(d)``
+        never updated) takes part; unequal D is a ValueError on every rank. Works on CPU (gloo)
+        and CUDA (nccl) groups. Costs one extra D x D float64 buffer per rank while it runs.
+        Returns self."""
+        from ._distributed import all_reduce
+
+        return all_reduce(self, group=group)
+
     def covariance(self) -> np.ndarray:
         """C = M / (N - 1), as a NumPy array."""
         if self.n < 2:
