@@ -128,9 +128,8 @@ def all_reduce(m: Moments, group=None) -> Moments:
     # 3. the centred terms, summed; the extremes.
     if m.n:
         d_r = mean_r - mu
-        term = torch.outer(d_r, d_r)
-        term.mul_(float(m.n))
-        term.add_(local(m.scatter))
+        term = local(m.scatter).clone()
+        term.addr_(d_r, d_r, alpha=float(m.n))
         lo, hi = local(m.min).clone(), local(m.max).clone()
     else:
         term = torch.zeros(m.d, m.d, dtype=torch.float64, device=device)
