@@ -253,7 +253,6 @@ def save_layers(path, layers: Mapping[str, Moments]) -> None:
     meta = {"format": FORMAT, "version": VERSION, "axis": AXIS}
     header, chunks, offset = {}, [], 0
     for name, m in layers.items():
-        m = m.to_numpy()
         if m.n < 2:
             raise ValueError(f"layer {name!r} holds {m.n} row(s); a moments file needs at least 2")
         prefix = "" if single else f"{name}."
@@ -262,27 +261,37 @@ def save_layers(path, layers: Mapping[str, Moments]) -> None:
             meta["source_dtype"] = m.source_dtype
         else:
             meta[f"{prefix}source_dtype"] = m.source_dtype
-        s = np.ascontiguousarray((m.scatter + m.scatter.T) / 2, dtype="<f8")
+        mean, scatter, lo, hi = (_host(getattr(m, k)) for k in ("mean", "scatter", "min", "max"))
+        # (M + M^T) / 2 into one new buffer (x * 0.5 is x / 2 exactly), written without a bytes copy.
+        sym = np.add(scatter, scatter.T)
+        sym *= 0.5
         tensors = [
             ("count", "I64", [1], np.array([m.n], dtype="<i8")),
-            ("mean", "F64", [m.d], np.ascontiguousarray(m.mean, dtype="<f8")),
-            ("scatter", "F64", [m.d, m.d], s),
-            ("min", "F64", [m.d], np.ascontiguousarray(m.min, dtype="<f8")),
-            ("max", "F64", [m.d], np.ascontiguousarray(m.max, dtype="<f8")),
+            ("mean", "F64", [m.d], np.ascontiguousarray(mean, dtype="<f8")),
+            ("scatter", "F64", [m.d, m.d], np.ascontiguousarray(sym, dtype="<f8")),
+            ("min", "F64", [m.d], np.ascontiguousarray(lo, dtype="<f8")),
+            ("max", "F64", [m.d], np.ascontiguousarray(hi, dtype="<f8")),
         ]
         for field, dtype, shape, data in tensors:
-            b = data.tobytes()
-            header[prefix + field] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(b)]}
-            chunks.append(b)
-            offset += len(b)
+            header[prefix + field] = {"dtype": dtype, "shape": shape,
+                                      "data_offsets": [offset, offset + data.nbytes]}
+            chunks.append(data)
+            offset += data.nbytes
     header = {"__metadata__": meta, **header}
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)))
         f.write(h)
-        for b in chunks:
-            f.write(b)
+        for data in chunks:
+            f.write(memoryview(data).cast("B"))
+
+
+def _host(v) -> np.ndarray:
+    """A float64 NumPy view of a state array (copied only from a GPU or another dtype)."""
+    if _is_torch(v):
+        v = v.detach().cpu().numpy()
+    return np.asarray(v, dtype=np.float64)
 
 
 def load_layers(path) -> Dict[str, Moments]:
