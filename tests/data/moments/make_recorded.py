@@ -30,7 +30,6 @@ import torch
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "python"))
-import eigenlens  # noqa: E402
 import eigenlens.torch as el_torch  # noqa: E402
 
 D, VOCAB, BATCHES, B, T = 64, 512, 8, 8, 48
