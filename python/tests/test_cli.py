@@ -3,6 +3,7 @@ NumPy's eigenvalues of the concatenated activations within 1e-8 * lambda_1 and N
 (tests/data/reference.json, written by /work/shared/tools/numpy_reference.py) within 1e-6; and a
 file the CLI writes is read by Python as the same moments."""
 
+import hashlib
 import json
 import subprocess
 
@@ -58,6 +59,7 @@ def test_recorded_fixture_matches_its_numpy_and_cli_reference(eigenlens_bin):
     the same fit range, within 1e-6."""
     ref = json.loads((DATA / "moments" / "recorded.json").read_text())
     path = DATA / "moments" / ref["file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == ref["sha256"], "recorded.json describes another file"
     m = eigenlens.Moments.load(path)
     assert m.n == ref["n_rows"] == 3072 and m.d == ref["d"] == 64 and m.source_dtype == "float32"
     report = analyze(eigenlens_bin, path)
