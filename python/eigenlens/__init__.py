@@ -5,7 +5,11 @@ they are produced, saved as an eigenlens moments file (docs/MOMENTS.md) for the 
 - ``Moments(d)``: ``update(x)`` (NumPy or torch, any device, float64), ``merge(other)``,
   ``save(path, layer=...)``, ``Moments.load(path)``.
 - ``save_layers(path, {name: Moments})`` / ``load_layers(path)``: several layers in one file.
-- ``eigenlens.torch.record(model, {"name": module}, skip_positions=0)``: forward hooks.
+- ``eigenlens.torch.record(model, {"name": module}, skip_positions=0)``: forward hooks;
+  ``Moments.all_reduce(group=None)`` and ``eigenlens.torch.all_reduce(layers)`` merge every
+  rank's share over ``torch.distributed`` (gloo or NCCL), exactly.
+- ``eigenlens.dask.moments(array)``: a tree reduction over a 2-D Dask array's row chunks, on any
+  scheduler (``pip install './python[dask]'``).
 """
 
 from ._moments import AXIS, FORMAT, VERSION, Moments, load_layers, save_layers

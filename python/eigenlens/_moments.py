@@ -10,7 +10,10 @@ and blocks merge by the update of Chan, Golub & LeVeque (1979), as the Rust core
 
 So shares of rows merge exactly (to round-off) in any order, and large means do not cancel.
 Torch tensors are accumulated in float64 on their own device; nothing is copied to the host
-until `save` or `to_numpy`.
+until `save` or `to_numpy`. Updates work in place on the running scatter (no D x D temporaries:
+at D = 4096 each one is 128 MiB of fresh pages), so the scatter held in memory is symmetric to
+round-off, not bitwise (BLAS's gemm does not promise it); `save` writes (M + M^T) / 2 and
+`covariance()` returns the symmetrised matrix.
 
 The file format (docs/MOMENTS.md): a safetensors file with `count` (I64 [1]), `mean` (F64 [D]),
 `scatter` (F64 [D, D]), `min`, `max` (F64 [D]); `__metadata__` with format
@@ -95,18 +98,15 @@ class Moments:
             x = x.to(device=self.mean.device, dtype=torch.float64)
             rows = x.reshape(-1, x.shape[-1]) if x.dim() != 2 else x
             finite = bool(torch.isfinite(rows).all())
-            xp_block = _torch_block
         else:
             x = np.asarray(x)
             rows = x.astype(np.float64, copy=False)
             rows = rows.reshape(-1, rows.shape[-1]) if rows.ndim != 2 else rows
             finite = bool(np.isfinite(rows).all())
-            xp_block = _numpy_block
             if self._torch:  # a NumPy block into moments held by torch
                 import torch
 
                 rows = torch.as_tensor(rows, dtype=torch.float64, device=self.mean.device)
-                xp_block = _torch_block
         if rows.shape[-1] != self.d:
             raise ValueError(f"rows of {rows.shape[-1]} units cannot update moments of {self.d} units")
         if not finite:
@@ -118,21 +118,57 @@ class Moments:
             self.source_dtype = f"{self.source_dtype}+{name}"
         elif not self.source_dtype:
             self.source_dtype = name
-        mean_b, scatter_b, lo, hi = xp_block(rows)
-        self._merge_parts(nb, mean_b, scatter_b, lo, hi)
+        self._add_rows(rows)
         return self
 
+    def _add_rows(self, rows):
+        """Chan's update with the block's own moments, formed in place: the block's centred
+        scatter C^T C goes straight into the running scatter (torch: ``addmm_``; NumPy: ``syrk``
+        through ``c.T @ c``), then the correction d d^T na nb / n (``addr_`` / one reused buffer),
+        so an update allocates no D x D temporary beyond NumPy's one product."""
+        nb, na = int(rows.shape[0]), self.n
+        n = na + nb
+        mean_b = rows.mean(0)
+        c = rows - mean_b
+        coef = na * nb / n
+        if self._torch:
+            import torch
+
+            lo, hi = torch.minimum(self.min, rows.amin(0)), torch.maximum(self.max, rows.amax(0))
+            if na == 0:
+                self.scatter.zero_()
+                self.scatter.addmm_(c.T, c)
+                self.mean = mean_b
+            else:
+                delta = mean_b - self.mean
+                self.scatter.addmm_(c.T, c)
+                self.scatter.addr_(delta, delta, alpha=coef)
+                self.mean = self.mean + delta * (nb / n)
+        else:
+            lo, hi = np.minimum(self.min, rows.min(axis=0)), np.maximum(self.max, rows.max(axis=0))
+            block = c.T @ c
+            if na == 0:
+                self.scatter = block
+                self.mean = mean_b
+            else:
+                delta = mean_b - self.mean
+                self.scatter += block
+                np.multiply(delta[:, None], delta[None, :], out=block)
+                block *= coef
+                self.scatter += block
+                self.mean = self.mean + delta * (nb / n)
+        self.min, self.max, self.n = lo, hi, n
+
     def _merge_parts(self, nb, mean_b, scatter_b, lo, hi):
+        """Chan's update with another share's moments (not modified); in place on own state."""
         if nb == 0:
             return
         if self._torch:
             import torch
 
             lo, hi = torch.minimum(self.min, lo), torch.maximum(self.max, hi)
-            outer = torch.outer
         else:
             lo, hi = np.minimum(self.min, lo), np.maximum(self.max, hi)
-            outer = np.outer
         na = self.n
         n = na + nb
         if na == 0:
@@ -140,7 +176,14 @@ class Moments:
             self.scatter = scatter_b.clone() if self._torch else np.array(scatter_b)
         else:
             delta = mean_b - self.mean
-            self.scatter = self.scatter + scatter_b + outer(delta, delta) * (na * nb / n)
+            if self._torch:
+                self.scatter.add_(scatter_b)
+                self.scatter.addr_(delta, delta, alpha=na * nb / n)
+            else:
+                self.scatter += scatter_b
+                corr = np.multiply(delta[:, None], delta[None, :])
+                corr *= na * nb / n
+                self.scatter += corr
             self.mean = self.mean + delta * (nb / n)
         self.min, self.max, self.n = lo, hi, n
 
@@ -161,11 +204,24 @@ class Moments:
         self._merge_parts(other.n, *parts)
         return self
 
+    def all_reduce(self, group=None) -> "Moments":
+        """Merges every rank's share over ``torch.distributed`` (``group``: the default group when
+        None), exactly: each rank adds its centred term M_r + n_r (mu_r - mu)(mu_r - mu)^T to one
+        all_reduce(SUM), mu coming from an all_gather of the means (eigenlens/_distributed.py has
+        the derivation). Every rank ends with the same bits; a rank with no rows (``Moments(d)``
+        never updated) takes part; unequal D is a ValueError on every rank. Works on CPU (gloo)
+        and CUDA (nccl) groups. Costs one extra D x D float64 buffer per rank while it runs.
+        Returns self."""
+        from ._distributed import all_reduce
+
+        return all_reduce(self, group=group)
+
     def covariance(self) -> np.ndarray:
-        """C = M / (N - 1), as a NumPy array."""
+        """C = M / (N - 1), as a NumPy array, symmetrised ((M + M^T) / 2)."""
         if self.n < 2:
             raise ValueError(f"a covariance needs at least 2 rows, these moments hold {self.n}")
-        return self.to_numpy().scatter / (self.n - 1)
+        s = self.to_numpy().scatter
+        return (s + s.T) / (2 * (self.n - 1))
 
     # -- files ----------------------------------------------------------------------------------
     def save(self, path, layer: str = "") -> None:
@@ -186,20 +242,6 @@ class Moments:
         return layers[layer]
 
 
-def _numpy_block(rows: np.ndarray):
-    mean = rows.mean(axis=0)
-    c = rows - mean
-    s = c.T @ c
-    return mean, (s + s.T) / 2, rows.min(axis=0), rows.max(axis=0)
-
-
-def _torch_block(rows):
-    mean = rows.mean(dim=0)
-    c = rows - mean
-    s = c.T @ c
-    return mean, (s + s.T) / 2, rows.amin(dim=0), rows.amax(dim=0)
-
-
 def save_layers(path, layers: Mapping[str, Moments]) -> None:
     """Writes several layers in one moments file: prefixed tensors (``NAME.count``, ...), or
     unprefixed when there is one layer. The scatter is written symmetrised, (M + M^T) / 2."""
@@ -211,7 +253,6 @@ def save_layers(path, layers: Mapping[str, Moments]) -> None:
     meta = {"format": FORMAT, "version": VERSION, "axis": AXIS}
     header, chunks, offset = {}, [], 0
     for name, m in layers.items():
-        m = m.to_numpy()
         if m.n < 2:
             raise ValueError(f"layer {name!r} holds {m.n} row(s); a moments file needs at least 2")
         prefix = "" if single else f"{name}."
@@ -220,27 +261,37 @@ def save_layers(path, layers: Mapping[str, Moments]) -> None:
             meta["source_dtype"] = m.source_dtype
         else:
             meta[f"{prefix}source_dtype"] = m.source_dtype
-        s = np.ascontiguousarray((m.scatter + m.scatter.T) / 2, dtype="<f8")
+        mean, scatter, lo, hi = (_host(getattr(m, k)) for k in ("mean", "scatter", "min", "max"))
+        # (M + M^T) / 2 into one new buffer (x * 0.5 is x / 2 exactly), written without a bytes copy.
+        sym = np.add(scatter, scatter.T)
+        sym *= 0.5
         tensors = [
             ("count", "I64", [1], np.array([m.n], dtype="<i8")),
-            ("mean", "F64", [m.d], np.ascontiguousarray(m.mean, dtype="<f8")),
-            ("scatter", "F64", [m.d, m.d], s),
-            ("min", "F64", [m.d], np.ascontiguousarray(m.min, dtype="<f8")),
-            ("max", "F64", [m.d], np.ascontiguousarray(m.max, dtype="<f8")),
+            ("mean", "F64", [m.d], np.ascontiguousarray(mean, dtype="<f8")),
+            ("scatter", "F64", [m.d, m.d], np.ascontiguousarray(sym, dtype="<f8")),
+            ("min", "F64", [m.d], np.ascontiguousarray(lo, dtype="<f8")),
+            ("max", "F64", [m.d], np.ascontiguousarray(hi, dtype="<f8")),
         ]
         for field, dtype, shape, data in tensors:
-            b = data.tobytes()
-            header[prefix + field] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(b)]}
-            chunks.append(b)
-            offset += len(b)
+            header[prefix + field] = {"dtype": dtype, "shape": shape,
+                                      "data_offsets": [offset, offset + data.nbytes]}
+            chunks.append(data)
+            offset += data.nbytes
     header = {"__metadata__": meta, **header}
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)))
         f.write(h)
-        for b in chunks:
-            f.write(b)
+        for data in chunks:
+            f.write(memoryview(data).cast("B"))
+
+
+def _host(v) -> np.ndarray:
+    """A float64 NumPy view of a state array (copied only from a GPU or another dtype)."""
+    if _is_torch(v):
+        v = v.detach().cpu().numpy()
+    return np.asarray(v, dtype=np.float64)
 
 
 def load_layers(path) -> Dict[str, Moments]:

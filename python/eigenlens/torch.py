@@ -5,6 +5,9 @@
             model(batch)
     eigenlens.save_layers("m.safetensors", moments)
 
+Across ranks of ``torch.distributed`` (torchrun): ``moments = eigenlens.torch.all_reduce(moments)``
+after the ``with`` block on every rank, then rank 0 saves.
+
 Each module's output (the first element when it returns a tuple, as Hugging Face blocks do) is
 read as rows of its last dimension: [B, T, H] is B*T rows of H units, after dropping the first
 ``skip_positions`` positions of every sequence (a BOS token, say); [B, H] is B rows. The moments
@@ -16,7 +19,20 @@ from __future__ import annotations
 import contextlib
 from typing import Dict, Iterator, Mapping
 
+from ._distributed import all_reduce_layers
 from ._moments import Moments
+
+__all__ = ["record", "all_reduce", "Moments"]
+
+
+def all_reduce(layers: Mapping[str, Moments], group=None) -> Dict[str, Moments]:
+    """All-reduces the {name: Moments} that ``record`` yields across the ranks of a
+    ``torch.distributed`` group: ``Moments.all_reduce`` on each layer, in sorted name order on
+    every rank. A rank that recorded no rows of a layer (``record`` then has no entry for it)
+    joins with empty moments of the D the other ranks report. A layer whose D differs between
+    ranks is a ValueError on every rank, before any D x D traffic. Returns {name: merged Moments},
+    the same bits on every rank (the Moments objects given are merged in place)."""
+    return all_reduce_layers(layers, group=group)
 
 
 def _first_tensor(output):

@@ -3,6 +3,7 @@ NumPy's eigenvalues of the concatenated activations within 1e-8 * lambda_1 and N
 (tests/data/reference.json, written by /work/shared/tools/numpy_reference.py) within 1e-6; and a
 file the CLI writes is read by Python as the same moments."""
 
+import hashlib
 import json
 import subprocess
 
@@ -49,3 +50,24 @@ def test_cli_file_read_by_python(tmp_path, eigenlens_bin):
     assert m.n == len(x)
     assert np.abs(m.scatter - np.cov(x, rowvar=False) * (len(x) - 1)).max() <= 1e-12 * np.abs(m.scatter).max()
     assert np.abs(m.mean - x.mean(axis=0)).max() <= 1e-12 * np.abs(x).max()
+
+
+def test_recorded_fixture_matches_its_numpy_and_cli_reference(eigenlens_bin):
+    """tests/data/moments/recorded.safetensors (record + save, make_recorded.py) analysed by the
+    CLI gives the eigenvalues NumPy computed from the concatenated activations (recorded.json)
+    within 1e-8 * lambda_1, and the alpha the CLI computed from those activations as .npy, over
+    the same fit range, within 1e-6."""
+    ref = json.loads((DATA / "moments" / "recorded.json").read_text())
+    path = DATA / "moments" / ref["file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == ref["sha256"], "recorded.json describes another file"
+    m = eigenlens.Moments.load(path)
+    assert m.n == ref["n_rows"] == 3072 and m.d == ref["d"] == 64 and m.source_dtype == "float32"
+    report = analyze(eigenlens_bin, path)
+    want = np.array(ref["eigenvalues"])
+    got = np.array(report["eigenvalues"])
+    assert len(got) == len(want) == 64
+    assert np.abs(got - want).max() <= 1e-8 * want[0]
+    fit, want_fit = report["alpha_fit"], ref["alpha_cli"]
+    assert (fit["estimator"], fit["rank_lo"], fit["rank_hi"]) == (want_fit["estimator"], want_fit["rank_lo"],
+                                                                  want_fit["rank_hi"])
+    assert abs(fit["alpha"] - want_fit["alpha"]) < 1e-6
