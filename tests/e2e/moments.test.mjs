@@ -66,6 +66,19 @@ test('one moments file gives the rows’ eigenvalues (within 1e-8·λ₁ of NumP
   assert.match(await ctx.page.locator('#warnings').innerText(), /analysed from a moments file/);
 });
 
+test('a file the Python package wrote (record + save from a model) gives NumPy’s eigenvalues and the CLI’s α of the activations', async () => {
+  const recorded = JSON.parse(readFileSync(data('moments/recorded.json'), 'utf8'));
+  assert.equal(await openInPage(ctx.page, data('moments/recorded.safetensors')), 'render');
+  await settledMain(ctx.page);
+  const r = await report();
+  assert.equal(r.n_rows, recorded.n_rows);
+  assert.equal(r.source.name, recorded.layer);
+  closeToNumpy(r.eigenvalues, recorded.eigenvalues);
+  assert.equal(r.alpha_fit.rank_lo, recorded.alpha_cli.rank_lo);
+  assert.equal(r.alpha_fit.rank_hi, recorded.alpha_cli.rank_hi);
+  assert.ok(Math.abs(r.alpha_fit.alpha - recorded.alpha_cli.alpha) <= 1e-6, `${r.alpha_fit.alpha} vs ${recorded.alpha_cli.alpha}`);
+});
+
 test('three shares chosen together are merged: the same eigenvalues and α as one pass over all the rows', async () => {
   const shares = momentsOf(['300:540', '0:120', '120:300']); // any order
   assert.equal(await openMany(shares), 'render');
