@@ -382,6 +382,42 @@ for (const driver of [chromium, firefox]) {
         await site.close();
       }
     });
+
+    test(`${engine}: the driver sees what the checks above rely on: console and page errors, a foreign request, files, boxes`, async () => {
+      // A 404 page of the test server: text, no CSP, so a request may leave the origin.
+      const probe = await browser.open('no-such-page.html');
+      try {
+        // Another origin (the same server by another name): a port on the fetch spec's bad-port
+        // list would be refused before Firefox reports the request at all.
+        const elsewhere = `${probe.origin.replace('127.0.0.1', 'localhost')}/elsewhere`;
+        await probe.evaluate((url) => {
+          document.body.innerHTML = '<input type="file" id="f" multiple><input type="checkbox" id="c" checked><input id="t">';
+          window.changes = 0;
+          document.querySelector('#f').addEventListener('change', () => { window.changes += 1; });
+          console.error('driver check: console');
+          setTimeout(() => { throw new Error('driver check: thrown'); });
+          return fetch(url).then(() => 'answered', () => 'refused');
+        }, elsewhere);
+        await probe.setFiles('#f', [LAYER, data('digits_mlp/plain_h2_test.f32.npy')]);
+        await probe.check('#c', false);
+        await probe.fill('#t', '42');
+        const seen = await probe.evaluate(() => ({
+          files: [...document.querySelector('#f').files].map((f) => `${f.name} ${f.size}`), changes: window.changes,
+          checked: document.querySelector('#c').checked, text: document.querySelector('#t').value,
+        }));
+        assert.deepEqual(seen, {
+          files: [`plain_h1_test.f32.npy ${readFileSync(LAYER).length}`,
+            `plain_h2_test.f32.npy ${readFileSync(data('digits_mlp/plain_h2_test.f32.npy')).length}`],
+          changes: 1, checked: false, text: '42',
+        });
+        await probe.waitFor(() => new Promise((ok) => setTimeout(() => ok(true), 50)));
+        assert.deepEqual(probe.consoleErrors.filter((m) => /driver check/.test(m)), ['driver check: console']);
+        assert.equal(probe.pageErrors.filter((m) => /driver check: thrown/.test(m)).length, 1, JSON.stringify(probe.pageErrors));
+        assert.deepEqual(foreign(probe), [elsewhere]);
+      } finally {
+        await probe.close();
+      }
+    });
   });
 }
 
