@@ -273,12 +273,13 @@ for (const driver of [chromium, firefox]) {
         ...Object.fromEntries(Object.entries(readout).map(([k, v]) => [`sweep_${k}`, v])) });
     });
 
-    test(`${engine}: the request log: no request leaves the origin, no console or page errors`, () => {
+    test(`${engine}: the request log: no request leaves the origin, no console or page errors or CSP violations`, async () => {
       assert.deepEqual(foreign(tab), []);
       assert.ok(tab.requests.some((u) => u.startsWith(tab.origin) && u.endsWith('.wasm')), 'the wasm came from the page origin');
       assert.ok(tab.requests.some((u) => /\/worker-[\w-]+\.js$/.test(u)), 'the worker script is in the log');
       assert.deepEqual(tab.consoleErrors, []);
       assert.deepEqual(tab.pageErrors, []);
+      assert.deepEqual(await tab.cspViolations(), []);
     });
 
     test(`${engine}: the toy model's small sweep: four figures, every number the CLI's, labels clear of the ticks`, { timeout: 150_000 }, async () => {
@@ -340,6 +341,7 @@ for (const driver of [chromium, firefox]) {
         assert.match(words, /floor m\/n = 0\.375/);
         assert.deepEqual(foreign(toy), []);
         assert.deepEqual([...toy.consoleErrors, ...toy.pageErrors], []);
+        assert.deepEqual(await toy.cspViolations(), []);
         got.toyRows = JSON.stringify(page.rows);
         got.toyWords = words;
       } finally {
@@ -377,13 +379,14 @@ for (const driver of [chromium, firefox]) {
         assert.ok(site.requests.includes(`${site.base}eigenlens.js`), 'the stable entry name');
         assert.equal(site.requests.filter((u) => u.endsWith('.wasm')).length, 1, 'the wasm is loaded once for both elements');
         assert.deepEqual([...site.consoleErrors, ...site.pageErrors], []);
+        assert.deepEqual(await site.cspViolations(), []);
         els.forEach((el, i) => Object.assign(got, { [`embed${i} alpha`]: el.alpha, [`embed${i} detail`]: el.detail, [`embed${i} data`]: el.dataAlpha }));
       } finally {
         await site.close();
       }
     });
 
-    test(`${engine}: the driver sees what the checks above rely on: console and page errors, a foreign request, files, boxes`, async () => {
+    test(`${engine}: the driver sees what the checks above rely on: console and page errors, a CSP violation, a foreign request, files, boxes`, async () => {
       // A 404 page of the test server: text, no CSP, so a request may leave the origin.
       const probe = await browser.open('no-such-page.html');
       try {
@@ -394,6 +397,13 @@ for (const driver of [chromium, firefox]) {
           document.body.innerHTML = '<input type="file" id="f" multiple><input type="checkbox" id="c" checked><input id="t">';
           window.changes = 0;
           document.querySelector('#f').addEventListener('change', () => { window.changes += 1; });
+          const csp = document.createElement('meta');
+          csp.httpEquiv = 'Content-Security-Policy';
+          csp.content = "img-src 'self'";
+          document.head.append(csp);
+          const img = document.createElement('img');
+          img.src = `${url}.png`;
+          document.body.append(img);
           console.error('driver check: console');
           setTimeout(() => { throw new Error('driver check: thrown'); });
           return fetch(url).then(() => 'answered', () => 'refused');
@@ -413,7 +423,10 @@ for (const driver of [chromium, firefox]) {
         await probe.waitFor(() => new Promise((ok) => setTimeout(() => ok(true), 50)));
         assert.deepEqual(probe.consoleErrors.filter((m) => /driver check/.test(m)), ['driver check: console']);
         assert.equal(probe.pageErrors.filter((m) => /driver check: thrown/.test(m)).length, 1, JSON.stringify(probe.pageErrors));
-        assert.deepEqual(foreign(probe), [elsewhere]);
+        // The image the CSP refuses: Chromium lists it as a request and Firefox does not, so a
+        // blocked request is caught by cspViolations in both engines.
+        assert.deepEqual(foreign(probe).filter((u) => u !== `${elsewhere}.png`), [elsewhere]);
+        assert.deepEqual(await probe.cspViolations(), [`img-src ${elsewhere}.png`]);
       } finally {
         await probe.close();
       }

@@ -1,7 +1,7 @@
 // The Chromium driver: Debian's chromium, driven by playwright-core over CDP (never downloaded).
 // The interface is the one serve.mjs describes; firefox.mjs offers the same.
 import { chromium } from 'playwright-core';
-import { serveDist } from './serve.mjs';
+import { serveDist, watchCsp, readCsp } from './serve.mjs';
 
 export const engine = 'chromium';
 export const executablePath = '/usr/bin/chromium';
@@ -26,11 +26,13 @@ export async function launch() {
       page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       page.on('pageerror', (e) => pageErrors.push(String(e)));
       page.on('request', (r) => requests.push(r.url()));
+      await page.addInitScript(watchCsp);
       if (path !== null) await page.goto(`${base}${path}`);
       return {
         engine, origin, base, raw: page,
         consoleErrors, pageErrors, requests,
         evaluate: (fn, arg) => page.evaluate(fn, arg),
+        cspViolations: () => page.evaluate(readCsp),
         waitFor: async (fn, arg, { timeout = 60_000 } = {}) => { await page.waitForFunction(fn, arg, { timeout }); },
         setFiles: (sel, paths) => page.setInputFiles(css(sel), paths),
         click: (sel) => page.click(css(sel)),

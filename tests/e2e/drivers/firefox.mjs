@@ -2,7 +2,7 @@
 // (never downloaded; Playwright cannot drive a stock Firefox). The interface is the one serve.mjs
 // describes; chromium.mjs offers the same.
 import puppeteer from 'puppeteer-core';
-import { serveDist } from './serve.mjs';
+import { serveDist, watchCsp, readCsp } from './serve.mjs';
 
 export const engine = 'firefox';
 export const executablePath = '/usr/bin/firefox-esr';
@@ -31,6 +31,7 @@ export async function launch() {
       page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       page.on('pageerror', (e) => pageErrors.push(String(e)));
       page.on('request', (r) => requests.push(r.url()));
+      await page.evaluateOnNewDocument(watchCsp);
       if (path !== null) await page.goto(`${base}${path}`);
       const handle = async (sel) => {
         const h = await page.waitForSelector(sel, { timeout: 30_000 });
@@ -41,6 +42,7 @@ export async function launch() {
         engine, origin, base, raw: page,
         consoleErrors, pageErrors, requests,
         evaluate: (fn, arg) => page.evaluate(fn, arg),
+        cspViolations: () => page.evaluate(readCsp),
         waitFor: async (fn, arg, { timeout = 60_000 } = {}) => { await page.waitForFunction(fn, { timeout }, arg); },
         setFiles: async (sel, paths) => (await handle(sel)).uploadFile(...[paths].flat()),
         click: async (sel) => (await handle(sel)).click(),

@@ -21,9 +21,23 @@ export async function serveDist(prefix = '/') {
  *   setFiles(sel, paths)        sets a file input to one path or several (fires input and change)
  *   click(sel) select(sel, value) fill(sel, value) check(sel, on = true)
  *   consoleErrors, pageErrors   console.error texts; uncaught errors and rejections
- *   requests                    the URL of every request the page (and its workers) made
+ *   cspViolations()             the Content-Security-Policy violations the document saw (an engine's
+ *                               own CSP console message need not reach either driver's console log)
+ *   requests                    the URL of every request the page (and its workers) made;
+ *                               Chromium lists a request its CSP blocked, Firefox does not (use
+ *                               cspViolations too), and Firefox never lists a fetch to a bad port
  *   raw                         the engine's own page object (Chromium-only tests only)
  *   close()
  * A selector crosses into an element's shadow root with ` >>> ` (Puppeteer's deep combinator;
  * the Chromium driver turns it into Playwright's CSS, which pierces open shadow roots itself).
  */
+
+/** Run in every document before its scripts (both drivers install it): records each CSP
+ *  violation as "directive blocked-URI". */
+export function watchCsp() {
+  window.__eigenlensCsp = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.__eigenlensCsp.push(`${e.violatedDirective} ${e.blockedURI}`));
+}
+
+/** The violations watchCsp recorded in the current document. */
+export const readCsp = () => window.__eigenlensCsp ?? ['the CSP watch did not run'];
