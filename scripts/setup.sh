@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping what is already there:
 # the wasm32 target, wasm-bindgen-cli at exactly the version Cargo.lock pins, npm packages,
-# and (with --browser) Debian's chromium for the browser tests.
+# and (with --browser) Debian's chromium and firefox-esr for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,9 +27,16 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Debian's chromium for the browser tests"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+# The browser tests run in two engines: Chromium (playwright-core) and Firefox ESR (puppeteer-core
+# over WebDriver BiDi), both Debian's; no browser is ever downloaded by npm.
+if [ "${1:-}" = "--browser" ]; then
+  want=()
+  [ -x /usr/bin/chromium ] || want+=(chromium)
+  [ -x /usr/bin/firefox-esr ] || want+=(firefox-esr)
+  if [ ${#want[@]} -gt 0 ]; then
+    echo "setup: installing Debian's ${want[*]} for the browser tests"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${want[@]}"
+  fi
 fi

@@ -1,7 +1,8 @@
-// The analyses of issue 4 in the page, end to end in headless Chromium: a rotation sweep with
-// its angle file (K curves, R against NumPy, H, the verdict as the CLI words it), cvPCA of two
-// MC-dropout repeats (shared variance against NumPy), synthetic codes overlaid, axis alignment,
-// the bootstrap band, a drag on the spectrum refitting as the CLI does, and layer comparison.
+// The analyses of issue 4 in the page, end to end in headless Chromium, beyond what
+// tests/e2e/flows.test.mjs checks in both engines (the rotation sweep's R, H and verdict against
+// NumPy and the CLI; cvPCA's shared variance): the sweep's shuffled rows, new draws and d presets,
+// synthetic codes overlaid, axis alignment, the bootstrap band, a drag on the spectrum refitting
+// as the CLI does, and layer comparison.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -35,6 +36,13 @@ function gaussianNpy(alpha, rows, cols, seed = 1) {
 before(async () => {
   ctx = await openPage();
   await settledMain(ctx.page);
+  // The sweep the tests below read (its numbers are checked in both engines by flows.test.mjs).
+  const { page } = ctx;
+  await page.check('#sweep-periodic');
+  await page.fill('#sweep-k', '5');
+  await page.setInputFiles('#sweep-param', ANGLE);
+  await page.setInputFiles('#sweep-file', SWEEP);
+  await page.waitForSelector('#smoothness[data-sweep="done"]', { timeout: 60_000 });
 });
 after(async () => { await ctx?.close(); });
 
@@ -47,37 +55,6 @@ async function loadMain(path) {
 
 /** The page's spectrum element, from inside its shadow root. */
 const inSpectrum = (sel) => `#spectrum ${sel}`;
-
-test('rotation sweep with its angle file: K = 5 curves, R equals NumPy to 4 digits, H and the verdict shown', async () => {
-  const { page } = ctx;
-  await page.check('#sweep-periodic');
-  await page.fill('#sweep-k', '5');
-  await page.setInputFiles('#sweep-param', ANGLE);
-  await page.setInputFiles('#sweep-file', SWEEP);
-  await page.waitForSelector('#smoothness[data-sweep="done"]', { timeout: 60_000 });
-
-  assert.equal(await page.locator('#sweep-projections svg g.proj-curve path').count(), 5);
-  assert.deepEqual((await page.locator('#sweep-projections .proj-label').allTextContents()).map((t) => t.split(' · ')[0]), ['y1', 'y2', 'y3', 'y4', 'y5']);
-  const ref = reference.sweeps['sweep/digit_rotation_plain_h1'];
-  const shown = await text('#sweep-roughness');
-  assert.equal(sig4(shown), sig4(ref.roughness_sweep_order), `R shown ${shown}, NumPy ${ref.roughness_sweep_order}`);
-
-  // The page (wasm) and the CLI (native) are the same core: seeded numbers agree too. A mismatch
-  // here with R right means www/pkg is older than src/ (bash scripts/build-wasm.sh).
-  const cli = cliJson('sweep', SWEEP, '--param', ANGLE, '--periodic', '--k', '5', '--seed', '1');
-  assert.equal(sig4(cli.roughness), sig4(ref.roughness_sweep_order));
-  assert.equal(sig4(await text('#sweep-roughness-shuffled')), sig4(cli.roughness_shuffled),
-    'R of shuffled rows differs between page and CLI: is www/pkg built from the current src/?');
-  assert.equal(await text('#sweep-h'), cli.holder_h.toFixed(3));
-  assert.equal(await text('#sweep-h-ref'), cli.holder_h_reference.toFixed(3));
-  assert.equal(await text('#sweep-h-bound'), cli.holder_h_bound.toFixed(3));
-  const curveR = (await page.locator('#sweep-projections .proj-label').allTextContents()).map((t) => Number(t.split('roughness ')[1]));
-  assert.deepEqual(curveR, cli.curves.map((c) => Number(c.roughness.toPrecision(3))));
-  // The verdict for the sweep reads exactly as the core words it (d = 1).
-  const verdicts = await page.locator('#verdict-table .verdict-text').allTextContents();
-  assert.ok(verdicts.includes(cli.verdict.text), `verdicts ${JSON.stringify(verdicts)}; core: ${cli.verdict.text}`);
-  assert.match(cli.verdict.text, /necessary, not sufficient/);
-});
 
 test('shuffled rows are drawn in the core\'s own permutation: the roughness of the rows in that order is R shuffled to 1e-12', async () => {
   const { page } = ctx;
@@ -142,28 +119,6 @@ test('d presets change the bound and the verdict, and d goes into the link', asy
   await page.waitForSelector('#verdict-table[data-d="2"]', { timeout: 30_000 });
   assert.match((await page.locator('#verdict-table tbody').innerText()), /1 \+ 2\/d = 2\.000 \(d = 2\)/);
   await page.selectOption('#d-preset', '1');
-});
-
-test('cvPCA of the two MC-dropout repeats: the shared-variance fraction equals NumPy to 4 decimals', async () => {
-  const { page } = ctx;
-  const pair = reference.cvpca_pairs['digits_mlp/dropout_h2_mcdrop'];
-  await page.setInputFiles('#cvpca-a', data(`${pair.rep1}.f32.npy`));
-  await page.setInputFiles('#cvpca-b', data(`${pair.rep2}.f32.npy`));
-  await page.waitForSelector('#cvpca[data-state="done"]', { timeout: 60_000 });
-  const shared = Number(await text('#cvpca-shared'));
-  assert.equal(shared.toFixed(4), pair.shared_variance_fraction.toFixed(4));
-  assert.ok(Math.abs(shared - pair.shared_variance_fraction) < 1e-6);
-  // α on the cvPCA spectrum as the CLI fits it (stringer); reference.json's α on the cv
-  // spectrum is the OLS fit (np.polyfit), which the CLI reproduces with --estimator ols.
-  const cli = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`), '--shuffles', '5', '--seed', '1');
-  // The core's α label, as the CLI prints it (the page draws Stringer's 5 shuffles by default).
-  assert.equal(await text('#cvpca-alpha'), cli.alpha_fit.label);
-  assert.equal(await text('#cvpca-alpha-plain'), cli.alpha_fit_plain.label);
-  assert.match(cli.alpha_fit.label, new RegExp(`^${cli.alpha_fit.alpha.toFixed(3)} \\(stringer, n = 11…128\\)$`));
-  const ols = cliJson('cvpca', data(`${pair.rep1}.f32.npy`), data(`${pair.rep2}.f32.npy`), '--estimator', 'ols');
-  assert.ok(Math.abs(ols.alpha_fit.alpha - pair.alpha_fit_on_cv_spectrum.alpha) < 1e-6);
-  assert.ok(await page.locator('#cvpca-plot svg .cv-signal circle').count() > 50);
-  assert.match(await page.locator('#cvpca-plot').getAttribute('aria-label'), /shared variance 94\.48 %/);
 });
 
 test('synthetic codes: Fourier α = 2 and α = 4 overlaid on the spectra, their projections drawn', async () => {

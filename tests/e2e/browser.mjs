@@ -1,34 +1,30 @@
-// Shared set-up for the browser tests: the built page served on loopback, and Debian's
-// Chromium driven by playwright-core (no browser is ever downloaded).
+// Shared set-up for the Chromium-only browser tests (a11y, exports, clipboard, the page's finer
+// controls…): the built page served on loopback, and Debian's Chromium driven by playwright-core
+// through tests/e2e/drivers/chromium.mjs (no browser is ever downloaded). The main flows run in
+// both engines through the drivers directly: tests/e2e/flows.test.mjs.
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
-import { serve } from '../../scripts/serve.mjs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import * as chromiumDriver from './drivers/chromium.mjs';
+import { ROOT, serveDist } from './drivers/serve.mjs';
+import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { ROOT };
 export const data = (rel) => join(ROOT, 'tests', 'data', rel);
 
-/** Serves dist/, launches Chromium, and records console errors and every request. */
+/** Serves dist/, launches Chromium (the Chromium driver), and records console errors (page
+ *  errors among them) and every request; `page` is Playwright's. */
 export async function openPage(path = 'index.html') {
-  const server = await serve(join(ROOT, 'dist'));
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
-  const page = await browser.newPage();
+  const browser = await chromiumDriver.launch();
+  const tab = await browser.open(null);
+  const page = tab.raw;
   const consoleErrors = [];
-  const requests = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  page.on('request', (r) => requests.push(r.url()));
-  await page.goto(`${origin}/${path}`);
-  const close = async () => { await browser.close(); server.close(); };
-  return { page, origin, consoleErrors, requests, close };
+  await page.goto(`${tab.base}${path}`);
+  const close = async () => { await tab.close(); await browser.close(); };
+  return { page, origin: tab.origin, consoleErrors, requests: tab.requests, close };
 }
 
 /**
@@ -71,14 +67,8 @@ export const f32 = (values) => new Uint8Array(Float32Array.from(values).buffer);
  *  accepts downloads and may use the clipboard. `html(path, text)` answers one URL under the
  *  site with a page of your own (a blog post pasting the embed code, say). */
 export async function openSite({ prefix = '/blog/post/', path = 'embed.html', viewport } = {}) {
-  const server = await serve(join(ROOT, 'dist'), 0, '127.0.0.1', { prefix });
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const base = `${origin}${prefix}`;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  const { server, origin, base } = await serveDist(prefix);
+  const browser = await chromium.launch({ executablePath: chromiumDriver.executablePath, args: chromiumDriver.ARGS });
   const context = await browser.newContext({ acceptDownloads: true, ...(viewport ? { viewport } : {}) });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const consoleErrors = [];

@@ -1,7 +1,8 @@
-// The custom elements and the embedding page, end to end against the BUILT dist/ served from a
-// sub-path (/blog/post/), as on a static host: embed.html's two layers with NumPy's α, a post at
-// another depth with a broken src (the error shows inside the element), refits on attribute
-// change without re-reading, keyboard use, phone width, and settings restored from the URL hash.
+// The custom elements and the embedding page in headless Chromium, against the BUILT dist/ served
+// from a sub-path (/blog/post/), as on a static host, beyond embed.html's two layers with NumPy's
+// α (tests/e2e/flows.test.mjs, in both engines): a post at another depth with a broken src (the
+// error shows inside the element), refits on attribute change without re-reading, keyboard use,
+// phone width, and settings restored from the URL hash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, copyFileSync } from 'node:fs';
@@ -31,27 +32,6 @@ async function settled(page) {
     };
   }));
 }
-
-test('embed.html from a sub-path: two layers, each with NumPy\'s α to 4 decimals', async (t) => {
-  const { page, base } = ctx;
-  const shown = await settled(page);
-  assert.equal(shown.length, 2);
-  for (const [el, m] of [[shown[0], H1], [shown[1], H2]]) {
-    assert.equal(el.state, 'done');
-    assert.equal(el.alpha, m.alpha_fit_stringer.alpha.toFixed(4));
-    assert.ok(Math.abs(Number(el.dataAlpha) - m.alpha_fit_stringer.alpha) < 1e-9, `${el.dataAlpha} vs ${m.alpha_fit_stringer.alpha}`);
-    assert.match(el.detail, /^\d\.\d{3} \(stringer, n = 11…128\) · 118 points · R² = /);
-    assert.equal(el.svgs, 1);
-    assert.match(el.label, /^α = \d\.\d{3} \(stringer, n = 11…128\)$/);
-  }
-  const first = Math.min(...shown.map((e) => e.renderedAt));
-  t.diagnostic(`time to first figure on embed.html: ${first.toFixed(0)} ms after navigation start (both: ${shown.map((e) => e.renderedAt.toFixed(0)).join(', ')} ms)`);
-  // Every request stayed under the sub-path: the build's paths are all relative.
-  assert.deepEqual(ctx.requests.filter((u) => !u.startsWith(base)), []);
-  assert.ok(ctx.requests.includes(`${base}eigenlens.js`), 'the stable entry name');
-  assert.equal(ctx.requests.filter((u) => u.endsWith('.wasm')).length, 1, 'the wasm is loaded once for both elements');
-  assert.deepEqual(ctx.consoleErrors, []);
-});
 
 test('a post elsewhere on the site: two layers render, a broken src shows the reason inside the element', async () => {
   const { context, base, html } = ctx;

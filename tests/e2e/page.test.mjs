@@ -1,7 +1,7 @@
-// The page end to end in headless Chromium: the demo (a real layer) on first open, a real .npy
-// through the page's <eigenlens-spectrum> with α equal to NumPy's, refitting, bad input with the
-// core's exact messages, settings that apply as soon as they change, keyboard focus, and no
-// request beyond the page's own static files.
+// The page end to end in headless Chromium, beyond the main flows that tests/e2e/flows.test.mjs
+// runs in both engines (the demo, a file through the input, refitting, the chooser, bad files):
+// a CSV, dropping NaN rows, cancel, settings that apply as soon as they change, keyboard focus,
+// and no request beyond the page's own static files.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,90 +12,15 @@ const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
 const H1 = reference.matrices['digits_mlp/plain_h1_test'];
 let ctx;
 
-before(async () => { ctx = await openPage(); });
+before(async () => {
+  ctx = await openPage();
+  await settledMain(ctx.page);
+});
 after(async () => { await ctx?.close(); });
 
 /** Waits until the spectrum's detail line matches `re`. */
 const detailMatches = (re) => ctx.page.waitForFunction((src) => new RegExp(src).test(
   document.querySelector('#spectrum').shadowRoot.querySelector('[part~="detail"]').textContent), re.source, { timeout: 30_000 });
-
-test('the demo is a real layer, with NumPy\'s α, on first open', async () => {
-  const { page } = ctx;
-  await settledMain(page);
-  const s = await shown(page);
-  assert.equal(s.state, 'done');
-  assert.match(s.title, /^demo: hidden layer 1 of a small MLP/);
-  // The demo is tests/data/digits_mlp/plain_h1_test.f32.npy, served with the site.
-  assert.equal(s.alpha, H1.alpha_fit_stringer.alpha.toFixed(4));
-  assert.equal(await page.locator('#spectrum [part~="plot"] svg').count(), 1);
-  assert.match(await page.locator('#privacy').textContent(), /nothing is uploaded/);
-  assert.match(await page.locator('#summary').textContent(), /N × D540 × 256/);
-});
-
-test('a real layer: α equals NumPy to 4 decimals, then refits without re-reading', async () => {
-  const { page } = ctx;
-  assert.equal(await openInPage(page, data('digits_mlp/plain_h1_test.f32.npy')), 'render');
-  const s = await shown(page);
-  assert.equal(s.title, 'plain_h1_test.f32.npy');
-  assert.equal(s.alpha, H1.alpha_fit_stringer.alpha.toFixed(4));
-  // The core's one α text, on the figure and in the detail line.
-  assert.match(s.label, /^α = 2\.394 \(stringer, n = 11…128\)$/);
-  assert.match(s.detail, /^2\.394 \(stringer, n = 11…128\) · 118 points · R² = 0\.\d{4}$/);
-  assert.match(await page.locator('#summary').textContent(), /participation ratio7\.113/);
-
-  await page.locator('#spectrum select[name="estimator"]').selectOption('ols');
-  await page.waitForFunction((want) => document.querySelector('#spectrum').shadowRoot.querySelector('[part~="alpha"]').textContent === want,
-    H1.alpha_fit_ols.alpha.toFixed(4));
-  await page.locator('#spectrum select[name="estimator"]').selectOption('stringer');
-  // The range presets are the core's (METHODS: α-ReQ is n = 11 … 100).
-  const presets = await page.locator('#spectrum select[name="preset"] option').allTextContents();
-  assert.equal(presets.length, 3, presets.join(' | '));
-  await page.locator('#spectrum select[name="preset"]').selectOption('alpha-req');
-  await detailMatches(/n = 11…100/);
-  assert.equal(await page.inputValue('#spectrum input[name="lo"]'), '11');
-  await page.locator('#spectrum select[name="preset"]').selectOption('stringer');
-  await detailMatches(/n = 11…128/);
-});
-
-const BAD = [
-  ['empty.npy', new Uint8Array(), 'the file is empty (0 bytes)'],
-  ['magic.npy', new TextEncoder().encode('PK\x03\x04 not an npy'), 'not a valid npy file: its first bytes are not the npy magic string'],
-  ['truncated.npy', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (100, 4), }", f32(new Array(150).fill(1))),
-    'truncated data: the header promises 1600 bytes of data but the file holds 600 (37 complete rows)'],
-  ['list.npy', npyBytes('[1, 2, 3]'), 'bad npy header: the header is not a dict'],
-  ['complex.npy', npyBytes("{'descr': '<c8', 'fortran_order': False, 'shape': (2, 2), }", new Uint8Array(32)),
-    "unsupported dtype '<c8': eigenlens reads float (f16, bf16, f32, f64), integer and bool arrays"],
-  ['object.npy', npyBytes("{'descr': '|O', 'fortran_order': False, 'shape': (2, 2), }"),
-    "unsupported dtype '|O': eigenlens reads float (f16, bf16, f32, f64), integer and bool arrays"],
-  ['vector.npy', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", f32([1, 2, 3, 4, 5])), /a 1-D array is a single vector/],
-  ['one_row.npy', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3), }", f32([1, 2, 3])),
-    'too few rows: the matrix has N = 1 row(s); a covariance needs at least 2'],
-  ['nan.npy', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", f32([1, 1, 1, 1, 1, 1, 1, 1, 1, NaN, 1, 1])),
-    'non-finite value NaN at row 2, column 1 (0-based); fix the data or choose to drop rows with NaN/Inf'],
-];
-
-/** The error the page shows for the last file: the drop zone's line, or inside the element. */
-const visibleError = async (page, outcome) => (outcome === 'page-error'
-  ? page.locator('#error').textContent() : (await shown(page)).error);
-
-for (const [name, bytes, message] of BAD) {
-  test(`bad input in the page: ${name}`, async () => {
-    const { page } = ctx;
-    const outcome = await openInPage(page, tempFile(name, bytes));
-    assert.ok(outcome === 'page-error' || outcome === 'error', outcome);
-    const text = await visibleError(page, outcome);
-    if (message instanceof RegExp) assert.match(text, message);
-    else assert.equal(text, `Could not analyse ${name}: ${message}`);
-    // The page is still usable: nothing is left running, the worker answers the next file.
-    assert.equal((await shown(page)).busy, false);
-  });
-}
-
-test('a good file after bad ones still works', async () => {
-  assert.equal(await openInPage(ctx.page, data('sweep/digit_rotation_plain_h2.f32.npy')), 'render');
-  const m = reference.matrices['sweep/digit_rotation_plain_h2'];
-  assert.equal((await shown(ctx.page)).alpha, m.alpha_fit_stringer.alpha.toFixed(4));
-});
 
 test('a CSV file: α equals NumPy, and the title has no empty shape (issue 12 item 9)', async () => {
   assert.equal(await openInPage(ctx.page, data('formats/digits_test_pixels.csv')), 'render');
@@ -105,22 +30,6 @@ test('a CSV file: α equals NumPy, and the title has no empty shape (issue 12 it
   assert.equal(s.title, 'digits_test_pixels.csv');
   assert.doesNotMatch(`${s.title} ${s.caption}`, /\[\]|text \[/);
   assert.match(s.caption, /^540 × 64 · /);
-});
-
-test('an .npz with two arrays: the chooser lists them, the chosen one gives its reference α', async () => {
-  const { page } = ctx;
-  assert.equal(await openInPage(page, data('formats/digits_plain_h1_h2_compressed.npz')), 'chooser');
-  const options = await page.locator('#chooser label.array').allTextContents();
-  assert.deepEqual(options.map((o) => o.split(' — ')[0].trim()), ['h1', 'h2']);
-  assert.match(options[1], /f32 \[540, 256\] · 540 × 256 · 553 kB/);
-  const outcome = await nextOutcome(page);
-  await page.locator('#chooser input[type="radio"]').nth(1).check();
-  await page.click('#chooser .chooser-go');
-  assert.equal(await outcome(), 'render');
-  const s = await shown(page);
-  assert.equal(s.title, 'digits_plain_h1_h2_compressed.npz › h2');
-  assert.equal(s.alpha, reference.matrices['digits_mlp/plain_h2_test'].alpha_fit_stringer.alpha.toFixed(4));
-  assert.equal(await page.locator('#chooser').isHidden(), true);
 });
 
 test('drop rows with NaN: ticking the box applies to the file shown, and the count dropped is reported', async () => {

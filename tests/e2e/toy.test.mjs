@@ -1,7 +1,7 @@
-// The toy model in the page: a small sweep trained in the workers draws its four figures, and
-// every number in the table equals the CLI's for the same settings and seed; the preset control
-// fills in Elhage et al.'s geometry experiment; each figure and the runs export; the fraction
-// labels stay clear of the y ticks; the element's caption is rendered maths; and Plot never
+// The toy model in the page, in headless Chromium, beyond the small sweep that
+// tests/e2e/flows.test.mjs checks in both engines (its table equals the CLI's, the fraction
+// labels clear of the y ticks): each figure and the runs export; the preset control fills in
+// Elhage et al.'s geometry experiment; the element's caption is rendered maths; and Plot never
 // warns (the implicit-z warning fired on the first draw of a sweep whose runs have α).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,9 @@ const warnings = [];
 before(async () => {
   ctx = await openPage('toy.html');
   ctx.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  // The sweep the exports below save (its numbers and layout are checked in both engines by
+  // flows.test.mjs).
+  await trainWith(ctx.page, SETTINGS);
 });
 after(async () => { await ctx?.close(); });
 
@@ -25,62 +28,6 @@ async function trainWith(page, settings) {
   await page.waitForSelector('#toy-result[data-state="running"]', { timeout: 10_000 }).catch(() => {});
   await page.waitForSelector('#toy-result[data-state="done"]', { timeout: 110_000 });
 }
-
-test('a small sweep from the page: four figures, and the numbers equal the CLI\'s', { timeout: 120_000 }, async () => {
-  const { page } = ctx;
-  await trainWith(page, SETTINGS);
-  for (const id of ['toy-dims-plot', 'toy-features-plot', 'toy-alpha-plot', 'toy-gram-plot']) {
-    assert.equal(await page.locator(`#${id} svg`).count() >= 1, true, `${id} drawn`);
-  }
-  assert.match(await page.locator('#toy-progress').textContent(), /4 sparsities × 400 steps trained in/);
-  const cli = cliJson('toy', '--n', '8', '--m', '3', '--sparsities', '4', '--steps', '400', '--batch', '256', '--seed', '7');
-  assert.equal(cli.runs.length, 4);
-  const rows = await page.locator('#toy-table tbody tr').evaluateAll((trs) => trs.map((tr) => ({
-    index: Number(tr.dataset.index),
-    dims: tr.querySelector('.dims').textContent,
-    floor: tr.querySelector('.floor').textContent,
-    alpha: tr.querySelector('.alpha').textContent,
-    alphaWhy: tr.querySelector('.alpha').title,
-    fractions: tr.querySelector('.fractions').textContent,
-  })));
-  assert.equal(rows.length, 4);
-  for (const row of rows) {
-    const want = cli.runs[row.index];
-    assert.equal(row.dims, want.dims_per_feature.toFixed(4), `dims per feature, run ${row.index}`);
-    assert.equal(row.floor, (3 / 8).toFixed(4), 'floor m/n');
-    // m = 3: no α, and the reason on the cell.
-    assert.equal(want.hidden_alpha, null);
-    assert.equal(row.alpha, '–');
-    assert.match(row.alphaWhy, /3 eigenvalues; α is not fitted over fewer than 20/);
-    assert.equal(row.fractions, `${want.features_at_fractions.map((f) => f.count).join(' · ')} of ${want.features_stored}`);
-  }
-  assert.equal(await page.locator('#toy-fraction-labels').textContent(), '1 · 3/4 · 2/3 · 1/2 · 2/5 · 3/8');
-  assert.match(await page.locator('#toy-alpha-note').textContent(), /No α where m = 3 hidden units give 3 eigenvalues/);
-  assert.match(await page.locator('#toy-cli').textContent(), /eigenlens toy --n 8 --m 3 .*--seed 7/);
-
-  // The dimensions-per-feature figure: the six fractions, labelled in the right margin, none of
-  // them over a y tick label; the bound labelled as one; the floor m/n drawn.
-  const boxes = await page.locator('#toy-dims-plot svg').last().evaluate((svg) => {
-    const box = (t) => {
-      const b = t.getBoundingClientRect();
-      return { text: t.textContent, l: b.left, r: b.right, t: b.top, b: b.bottom };
-    };
-    const ticks = [...svg.querySelectorAll('g[aria-label="y-axis tick label"] text')].map(box);
-    const texts = [...svg.querySelectorAll('g[aria-label="text"] text')].map(box);
-    return { ticks, texts };
-  });
-  const labels = boxes.texts.filter((t) => ['1', '3/4', '2/3', '1/2', '2/5', '3/8'].includes(t.text));
-  assert.deepEqual(labels.map((t) => t.text), ['1', '3/4', '2/3', '1/2', '2/5', '3/8']);
-  assert.ok(boxes.ticks.length >= 5, 'y ticks drawn');
-  const overlap = (a, b) => a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
-  for (const label of boxes.texts) {
-    for (const tick of boxes.ticks) assert.ok(!overlap(label, tick), `"${label.text}" overlaps the tick "${tick.text}"`);
-  }
-  const words = boxes.texts.map((t) => t.text).join(' | ');
-  assert.match(words, /lower bound \(Lemma 2\), Hₑ = 8 bits, free/);
-  assert.match(words, /floor m\/n = 0\.375/);
-  assert.deepEqual(ctx.consoleErrors, []);
-});
 
 test('exports: SVG and PNG of each figure, the runs as JSON and CSV', { timeout: 60_000 }, async () => {
   const { page } = ctx;
