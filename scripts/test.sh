@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: the formatters and linters, the Rust core and CLI natively, then the built page
-# in headless Chromium.
+# in headless Chromium, and its main flows in Firefox ESR too (tests/e2e/flows.test.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
