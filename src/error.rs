@@ -283,7 +283,10 @@ impl fmt::Display for PtError {
         match self {
             PtError::ForbiddenGlobal { module, name } => write!(
                 f,
-                "refused: the torch.save file's pickle calls {module}.{name}, which is not one of the tensor                  rebuilders eigenlens allows (nothing was run); a file of tensors or a state dict names only                  torch._utils, torch.*Storage and collections.OrderedDict. Save the tensors alone with                  torch.save(model.state_dict()) or safetensors, if you trust the file"
+                "refused: the torch.save file's pickle calls {module}.{name}, which is not one of the tensor \
+                 rebuilders eigenlens allows (nothing was run); a file of tensors or a state dict names only \
+                 torch._utils, torch.*Storage and collections.OrderedDict. Save the tensors alone with \
+                 torch.save(model.state_dict()) or safetensors, if you trust the file"
             ),
             PtError::Pickle { offset, detail } => {
                 write!(f, "cannot read the torch.save file's pickle (data.pkl, byte {offset}): {detail}")
@@ -298,7 +301,9 @@ impl fmt::Display for PtError {
                     shown.join(", ")
                 )
             }
-            PtError::Tensor { tensor, detail } => write!(f, "cannot read tensor '{tensor}' of the torch.save file: {detail}"),
+            PtError::Tensor { tensor, detail } => {
+                write!(f, "cannot read tensor '{tensor}' of the torch.save file: {detail}")
+            }
         }
     }
 }

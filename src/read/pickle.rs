@@ -326,7 +326,8 @@ impl<'a> Machine<'a> {
     /// `BINPERSID`: `('storage', StorageClass, key, location, numel)`.
     fn persistent(&mut self, pid: Id) -> Result<Value> {
         let items = self.tuple(pid, "the persistent id")?;
-        let bad = |m: &Self| malformed(m.at, "a persistent id that is not ('storage', StorageClass, key, location, numel)");
+        let bad =
+            |m: &Self| malformed(m.at, "a persistent id that is not ('storage', StorageClass, key, location, numel)");
         let [tag, class, key, _location, numel] = items.as_slice() else {
             return Err(bad(self));
         };

@@ -125,8 +125,9 @@ fn read_entry<S: Source>(source: &mut S, entry: &Entry, limit: u64) -> Result<Ve
 pub fn tensors<S: Source>(source: &mut S, file_name: &str) -> Result<Vec<PtTensor>> {
     let entries = zip::entries(source)?;
     let Some(pkl) = entries.iter().find(|e| is_pickle_entry(&e.name)) else {
-        return Err(FormatError::Pt(PtError::NoPickle { entries: entries.iter().map(|e| e.name.clone()).collect() })
-            .into());
+        return Err(
+            FormatError::Pt(PtError::NoPickle { entries: entries.iter().map(|e| e.name.clone()).collect() }).into()
+        );
     };
     let prefix = pkl.name[..pkl.name.len() - "data.pkl".len()].to_string();
     let big_endian = match entries.iter().find(|e| e.name == format!("{prefix}byteorder")) {
@@ -137,7 +138,10 @@ pub fn tensors<S: Source>(source: &mut S, file_name: &str) -> Result<Vec<PtTenso
             other => {
                 return Err(FormatError::Pt(PtError::Tensor {
                     tensor: "*".into(),
-                    detail: format!("the archive's byteorder is '{}', not little or big", String::from_utf8_lossy(other)),
+                    detail: format!(
+                        "the archive's byteorder is '{}', not little or big",
+                        String::from_utf8_lossy(other)
+                    ),
                 })
                 .into())
             }
@@ -239,9 +243,11 @@ fn layout(
     let numel = t.size.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
     let numel = numel.ok_or_else(|| bad(format!("its size {:?} overflows", t.size)))?;
     if numel > 0 {
-        let last = t.size.iter().zip(&t.stride).try_fold(t.offset, |acc, (&d, &s)| {
-            (d - 1).checked_mul(s).and_then(|x| acc.checked_add(x))
-        });
+        let last = t
+            .size
+            .iter()
+            .zip(&t.stride)
+            .try_fold(t.offset, |acc, (&d, &s)| (d - 1).checked_mul(s).and_then(|x| acc.checked_add(x)));
         match last {
             Some(last) if last < t.storage.numel => {}
             _ => {
