@@ -29,6 +29,17 @@ use std::collections::HashMap;
 /// multi-billion-parameter model pickles to a few MB: one small tuple per tensor).
 pub const MAX_PICKLE_BYTES: u64 = 64 << 20;
 
+/// Values the arena may hold (each is about 100 bytes): a state dict of 10 000 tensors builds
+/// about 150 000. More is refused as [`FormatError::Limit`] before memory runs out.
+pub const MAX_NODES: usize = 2_000_000;
+/// Entries on the stack (values and MARKs), and entries in the memo.
+pub const MAX_STACK: usize = 1_000_000;
+pub const MAX_MEMO: usize = 2_000_000;
+
+fn limit(what: &str, n: usize) -> crate::error::Error {
+    FormatError::Limit { what: format!("a torch.save pickle with more than {n} {what}") }.into()
+}
+
 /// Index of a value in the arena.
 pub type Id = usize;
 
@@ -194,9 +205,19 @@ impl<'a> Machine<'a> {
         self.pos += n + 1;
         std::str::from_utf8(&rest[..n]).map_err(|_| malformed(self.at, "a GLOBAL name that is not UTF-8"))
     }
-    fn push(&mut self, v: Value) {
+    fn push(&mut self, v: Value) -> Result<()> {
+        if self.nodes.len() >= MAX_NODES {
+            return Err(limit("values", MAX_NODES));
+        }
         self.nodes.push(v);
-        self.stack.push(Slot::Val(self.nodes.len() - 1));
+        self.push_slot(Slot::Val(self.nodes.len() - 1))
+    }
+    fn push_slot(&mut self, slot: Slot) -> Result<()> {
+        if self.stack.len() >= MAX_STACK {
+            return Err(limit("entries on its stack", MAX_STACK));
+        }
+        self.stack.push(slot);
+        Ok(())
     }
     fn pop(&mut self) -> Result<Id> {
         match self.stack.pop() {
@@ -225,11 +246,13 @@ impl<'a> Machine<'a> {
         let n = usize::try_from(n).map_err(|_| malformed(self.at, "a string longer than memory"))?;
         let b = self.take(n)?;
         let s = std::str::from_utf8(b).map_err(|_| malformed(self.at, "a string that is not UTF-8"))?;
-        self.push(Value::Str(s.to_string()));
-        Ok(())
+        self.push(Value::Str(s.to_string()))
     }
     fn memo_put(&mut self, key: u64) -> Result<()> {
         let id = self.top()?;
+        if self.memo.len() >= MAX_MEMO && !self.memo.contains_key(&key) {
+            return Err(limit("memo entries", MAX_MEMO));
+        }
         self.memo.insert(key, id);
         Ok(())
     }
@@ -237,8 +260,7 @@ impl<'a> Machine<'a> {
         let Some(&id) = self.memo.get(&key) else {
             return Err(malformed(self.at, format!("memo entry {key} is read before it is written")));
         };
-        self.stack.push(Slot::Val(id));
-        Ok(())
+        self.push_slot(Slot::Val(id))
     }
     fn int(&self, id: Id, what: &str) -> Result<i64> {
         match self.nodes[id] {
@@ -363,7 +385,7 @@ impl<'a> Machine<'a> {
                     let root = self.pop()?;
                     return Ok(Tree { nodes: self.nodes, root });
                 }
-                b'(' => self.stack.push(Slot::Mark),
+                b'(' => self.push_slot(Slot::Mark)?,
                 b'0' => {
                     self.stack.pop().ok_or_else(|| malformed(self.at, "POP on an empty stack"))?;
                 }
@@ -372,22 +394,22 @@ impl<'a> Machine<'a> {
                 }
                 b'2' => {
                     let id = self.top()?;
-                    self.stack.push(Slot::Val(id));
+                    self.push_slot(Slot::Val(id))?;
                 }
-                b'N' => self.push(Value::None),
-                b'\x88' => self.push(Value::Bool(true)),
-                b'\x89' => self.push(Value::Bool(false)),
+                b'N' => self.push(Value::None)?,
+                b'\x88' => self.push(Value::Bool(true))?,
+                b'\x89' => self.push(Value::Bool(false))?,
                 b'J' => {
                     let v = self.le(4)? as u32 as i32;
-                    self.push(Value::Int(i64::from(v)));
+                    self.push(Value::Int(i64::from(v)))?;
                 }
                 b'K' => {
                     let v = self.le(1)?;
-                    self.push(Value::Int(v as i64));
+                    self.push(Value::Int(v as i64))?;
                 }
                 b'M' => {
                     let v = self.le(2)?;
-                    self.push(Value::Int(v as i64));
+                    self.push(Value::Int(v as i64))?;
                 }
                 b'\x8a' => {
                     let n = self.u8()? as usize;
@@ -404,13 +426,13 @@ impl<'a> Machine<'a> {
                         let shift = 64 - 8 * n as u32;
                         ((raw << shift) as i64) >> shift
                     };
-                    self.push(Value::Int(v));
+                    self.push(Value::Int(v))?;
                 }
                 b'G' => {
                     let b = self.take(8)?;
                     let mut a = [0u8; 8];
                     a.copy_from_slice(b);
-                    self.push(Value::Float(f64::from_be_bytes(a)));
+                    self.push(Value::Float(f64::from_be_bytes(a)))?;
                 }
                 b'X' => {
                     let n = self.le(4)?;
@@ -432,12 +454,12 @@ impl<'a> Machine<'a> {
                     };
                     let n = usize::try_from(n).map_err(|_| malformed(self.at, "bytes longer than memory"))?;
                     self.take(n)?;
-                    self.push(Value::Bytes(n));
+                    self.push(Value::Bytes(n))?;
                 }
-                b')' => self.push(Value::Tuple(Vec::new())),
+                b')' => self.push(Value::Tuple(Vec::new()))?,
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.push(Value::Tuple(items));
+                    self.push(Value::Tuple(items))?;
                 }
                 b'\x85' | b'\x86' | b'\x87' => {
                     let n = (op - 0x84) as usize;
@@ -445,12 +467,12 @@ impl<'a> Machine<'a> {
                     for slot in items.iter_mut().rev() {
                         *slot = self.pop()?;
                     }
-                    self.push(Value::Tuple(items));
+                    self.push(Value::Tuple(items))?;
                 }
-                b']' => self.push(Value::List(Vec::new())),
+                b']' => self.push(Value::List(Vec::new()))?,
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.push(Value::List(items));
+                    self.push(Value::List(items))?;
                 }
                 b'a' | b'e' => {
                     let items = if op == b'a' { vec![self.pop()?] } else { self.pop_mark()? };
@@ -460,7 +482,7 @@ impl<'a> Machine<'a> {
                         _ => return Err(malformed(self.at, "APPEND to something that is not a list")),
                     }
                 }
-                b'}' => self.push(Value::Dict(Vec::new())),
+                b'}' => self.push(Value::Dict(Vec::new()))?,
                 b'd' | b's' | b'u' => {
                     let items = match op {
                         b's' => {
@@ -476,7 +498,7 @@ impl<'a> Machine<'a> {
                     let pairs = items.chunks_exact(2).map(|p| (p[0], p[1]));
                     if op == b'd' {
                         let pairs = pairs.collect();
-                        self.push(Value::Dict(pairs));
+                        self.push(Value::Dict(pairs))?;
                     } else {
                         let dict = self.top()?;
                         match &mut self.nodes[dict] {
@@ -523,7 +545,7 @@ impl<'a> Machine<'a> {
                     let args = self.pop()?;
                     let callable = self.pop()?;
                     let v = self.reduce(callable, args)?;
-                    self.push(v);
+                    self.push(v)?;
                 }
                 b'b' => {
                     // BUILD: sets an object's state (an OrderedDict's `_metadata`, a
@@ -534,7 +556,7 @@ impl<'a> Machine<'a> {
                 b'Q' => {
                     let pid = self.pop()?;
                     let v = self.persistent(pid)?;
-                    self.push(v);
+                    self.push(v)?;
                 }
                 other => {
                     return Err(malformed(
@@ -549,7 +571,7 @@ impl<'a> Machine<'a> {
     fn global(&mut self, module: String, name: String) -> Result<()> {
         match Global::lookup(&module, &name) {
             Some(g) => {
-                self.push(Value::Global(g));
+                self.push(Value::Global(g))?;
                 Ok(())
             }
             None => Err(FormatError::Pt(PtError::ForbiddenGlobal { module, name }).into()),
@@ -593,6 +615,18 @@ mod tests {
         let Value::List(items) = t.get(pairs[0].1) else { panic!() };
         let vals: Vec<&Value> = items.iter().map(|&i| t.get(i)).collect();
         assert_eq!(vals, [&Value::Int(1), &Value::Int(-2), &Value::Float(3.5)]);
+    }
+
+    #[test]
+    fn a_pickle_that_would_exhaust_memory_is_refused() {
+        // A million and one MARKs (one byte each): the stack bound, not the allocator, stops it.
+        let mut p = b"\x80\x02".to_vec();
+        p.resize(2 + MAX_STACK + 1, b'(');
+        let e = unpickle(&p).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("refused: a torch.save pickle with more than {MAX_STACK} entries on its stack")
+        );
     }
 
     #[test]
