@@ -466,3 +466,54 @@ impl<S: Source> RowBlocks for StridedRows<S> {
         Progress { bytes_done: self.bytes_read, bytes_total: self.total }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pickle::{Storage, Tensor};
+
+    fn tensor(size: &[u64], stride: &[u64], offset: u64) -> Tensor {
+        Tensor {
+            storage: Storage { kind: StorageKind::Float, key: "0".into(), numel: 12 },
+            offset,
+            size: size.to_vec(),
+            stride: stride.to_vec(),
+        }
+    }
+
+    fn entries(bytes: u64) -> Vec<Entry> {
+        vec![Entry {
+            name: "a/data/0".into(),
+            method: Method::Stored,
+            compressed_size: bytes,
+            size: bytes,
+            data_offset: 0,
+        }]
+    }
+
+    /// (Fortran order, strides when read through them), or the error's text.
+    fn classify(t: &Tensor) -> Result<(bool, Option<Vec<u64>>), String> {
+        layout("t", t, &entries(48), "a/", false).map(|(a, s, _)| (a.fortran_order, s)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn strides_decide_how_a_view_is_read() {
+        assert_eq!(classify(&tensor(&[3, 4], &[4, 1], 0)), Ok((false, None)));
+        assert_eq!(classify(&tensor(&[4, 3], &[1, 4], 0)), Ok((true, None)));
+        assert_eq!(classify(&tensor(&[3, 2], &[4, 2], 1)), Ok((false, Some(vec![4, 2]))));
+        // A dimension of size 1 may carry any stride.
+        assert_eq!(classify(&tensor(&[1, 12], &[99, 1], 0)), Ok((false, None)));
+        // The last element of this view is storage element 1 + 2·4 + 3·1 = 12, past 0..12.
+        assert_eq!(
+            classify(&tensor(&[3, 4], &[4, 1], 1)),
+            Err("cannot read tensor 't' of the torch.save file: the view (offset 1, size [3, 4], stride [4, 1]) \
+                 reaches past its storage of 12 elements"
+                .into())
+        );
+        let missing = layout("t", &tensor(&[3, 4], &[4, 1], 0), &entries(48), "b/", false).err().map(|e| e.to_string());
+        assert_eq!(
+            missing.as_deref(),
+            Some("cannot read tensor 't' of the torch.save file: its storage 'b/data/0' is not in the archive")
+        );
+    }
+}
