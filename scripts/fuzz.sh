@@ -6,13 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds=${1:-600}; shift || true
-targets=${*:-npy npz safetensors csv}
+targets=${*:-npy npz safetensors csv pt}
 export RUSTC_BOOTSTRAP=1
 for t in $targets; do
   corpus=corpus/$t; mkdir -p "$corpus"
   [ -d "seeds/$t" ] && cp -n seeds/"$t"/* "$corpus"/
   case $t in
     npy) cp -n ../tests/data/digits_mlp/X_test_pixels.f32.npy ../tests/data/sweep/digit_rotation_angle_deg.npy "$corpus"/ ;;
+    pt) ;; # seeds/pt: small torch.save files (a state dict, a 3-D tensor, the malicious pickle) and bare pickles
     npz) ;; # seeds/npz: small stored and deflated archives (the 1 MB fixtures ran at 27 execs/s)
     csv) head -c 4000 ../tests/data/formats/digits_test_pixels.csv > "$corpus/pixels.csv" ;;
     safetensors) printf '%s' '{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}' > /tmp/h.json

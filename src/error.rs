@@ -119,9 +119,6 @@ pub enum FormatError {
     /// The file is not of a type eigenlens reads. `kind` names what its first bytes show it
     /// to be (HDF5, a pickle, Parquet, …) when they show it; `advice` says how to convert it.
     UnknownType { name: String, kind: Option<String>, advice: String },
-    /// A zip written by `torch.save` (a pickle, `data.pkl`, beside raw storages): not arrays
-    /// eigenlens can read without running a pickle.
-    TorchCheckpoint,
     /// A safetensors file written as an eigenlens moments file (`__metadata__.format =
     /// "eigenlens-moments"`): a layer's count, mean and scatter, not its rows. Read as tensors it
     /// would analyse the D × D scatter as if it were N × D activations.
@@ -132,6 +129,25 @@ pub enum FormatError {
     /// The file holds arrays but none can be read as rows × units; each entry is
     /// "name [shape]: why".
     NoAnalysableArray { arrays: Vec<String> },
+    /// A `torch.save` file (`.pt`) that cannot be read: see [`PtError`].
+    Pt(PtError),
+}
+
+/// A `torch.save` zip file (`.pt`, `.pth`) that eigenlens refuses or cannot read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PtError {
+    /// The pickle names a global outside the table of what tensors need (`module.name`, e.g.
+    /// `os.system`): refused at that opcode, nothing was imported or run.
+    ForbiddenGlobal { module: String, name: String },
+    /// The pickle is malformed, or uses an opcode or a call shape `torch.save` does not write
+    /// for tensors (`offset`: byte of the opcode in `data.pkl`).
+    Pickle { offset: u64, detail: String },
+    /// The zip has no `data.pkl` entry, so it was not written by `torch.save`; `entries` lists
+    /// what it holds.
+    NoPickle { entries: Vec<String> },
+    /// A tensor that cannot be read as stored (a missing or compressed storage entry, a view
+    /// past its storage, a byte order other than little/big); `tensor` is its key.
+    Tensor { tensor: String, detail: String },
 }
 
 /// A matrix that was read correctly but cannot be analysed.
@@ -223,12 +239,6 @@ impl fmt::Display for FormatError {
             FormatError::UnknownType { name, kind: None, advice } => {
                 write!(f, "'{name}' is not a file type eigenlens reads; {advice}")
             }
-            FormatError::TorchCheckpoint => write!(
-                f,
-                "this is a PyTorch checkpoint written by torch.save (a zip holding a pickle, data.pkl), not arrays \
-                 eigenlens can read: save the tensor itself, with \
-                 safetensors.torch.save_file({{'x': t.contiguous()}}, 'x.safetensors') or np.save('x.npy', t.float().numpy())"
-            ),
             FormatError::MomentsFile => write!(
                 f,
                 "this is an eigenlens moments file (a layer's count, mean and scatter, not its rows): the \
@@ -253,6 +263,37 @@ impl fmt::Display for FormatError {
                 arrays.len(),
                 arrays.join("; ")
             ),
+            FormatError::Pt(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for PtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PtError::ForbiddenGlobal { module, name } => write!(
+                f,
+                "refused: the torch.save file's pickle calls {module}.{name}, which is not one of the tensor \
+                 rebuilders eigenlens allows (nothing was run); a file of tensors or a state dict names only \
+                 torch._utils, torch.*Storage and collections.OrderedDict. Save the tensors alone with \
+                 torch.save(model.state_dict()) or safetensors, if you trust the file"
+            ),
+            PtError::Pickle { offset, detail } => {
+                write!(f, "cannot read the torch.save file's pickle (data.pkl, byte {offset}): {detail}")
+            }
+            PtError::NoPickle { entries } => {
+                let shown: Vec<&str> = entries.iter().take(5).map(String::as_str).collect();
+                let more = if entries.len() > 5 { format!(" and {} more", entries.len() - 5) } else { String::new() };
+                write!(
+                    f,
+                    "a zip without data.pkl is not a torch.save file (its entries: {}{more}); save tensors with \
+                     torch.save, arrays with np.savez",
+                    shown.join(", ")
+                )
+            }
+            PtError::Tensor { tensor, detail } => {
+                write!(f, "cannot read tensor '{tensor}' of the torch.save file: {detail}")
+            }
         }
     }
 }

@@ -306,11 +306,11 @@ fn files_without_arrays_say_what_they_are() {
     let empty = "the npz holds no arrays (it is an empty archive, as np.savez writes when given none)";
     assert_eq!(list("empty.npz"), empty);
     assert_eq!(error("empty.npz", None, &ReadOptions::default()), empty);
-    let torch = "this is a PyTorch checkpoint written by torch.save (a zip holding a pickle, data.pkl), not arrays \
-                 eigenlens can read: save the tensor itself, with safetensors.torch.save_file({'x': t.contiguous()}, \
-                 'x.safetensors') or np.save('x.npy', t.float().numpy())";
-    assert_eq!(list("torch_save.pt"), torch);
-    assert_eq!(error("torch_save.pt", None, &ReadOptions::default()), torch);
+    // A torch.save file is read since issue 14 part 4 (tests/pt.rs): it lists its tensor.
+    let arrays = read::list_arrays(FileSource::open(path("torch_save.pt")).unwrap(), "torch_save.pt").unwrap();
+    let listed: Vec<(&str, &str, &[u64])> =
+        arrays.iter().map(|a| (a.name.as_str(), a.dtype.as_str(), a.shape.as_slice())).collect();
+    assert_eq!(listed, [("embeddings", "f32", &[128u64, 16][..])]);
 }
 
 #[test]
@@ -319,7 +319,7 @@ fn unknown_file_types_are_named_by_what_they_are() {
     let e = |name: &str, bytes: &[u8]| {
         read::open_matrix(MemSource(bytes), name, None, None).err().map(|e| e.to_string()).unwrap()
     };
-    let reads = "(eigenlens reads .npy, .npz, .safetensors and text tables (.csv, .tsv, .txt))";
+    let reads = "(eigenlens reads .npy, .npz, .safetensors, torch.save .pt and text tables (.csv, .tsv, .txt))";
     assert_eq!(
         e("layer.h5", b"\x89HDF\r\n\x1a\n\0\0\0\0"),
         format!(
@@ -333,8 +333,8 @@ fn unknown_file_types_are_named_by_what_they_are() {
     assert!(e("acts.dat", b"1.0 2.0\n3.0 4.0\n").contains("it is a text file; if it is a table of numbers, name it"));
     assert_eq!(
         e("blob", &[0u8, 1, 2, 3, 0xff, 0xfe, 7]),
-        "'blob' is not a file type eigenlens reads; eigenlens reads .npy, .npz, .safetensors and text tables \
-         (.csv, .tsv, .txt); save the array with np.save"
+        "'blob' is not a file type eigenlens reads; eigenlens reads .npy, .npz, .safetensors, torch.save .pt and \
+         text tables (.csv, .tsv, .txt); save the array with np.save"
     );
     // A safetensors file without its extension is recognised by its header.
     let bytes = std::fs::read(path("checkpoint.safetensors")).unwrap();

@@ -10,6 +10,8 @@
 //! - [`npy`]: the `.npy` container.
 //! - [`npz`] and [`zip`]: `.npz` archives, stored or deflated, streamed.
 //! - [`safetensors`]: Hugging Face safetensors (choose a tensor by name).
+//! - [`pt`] and [`pickle`]: `torch.save` zip files (a tensor, or a dict / state dict of them),
+//!   through a restricted unpickler that runs nothing.
 //! - [`csv`]: CSV, TSV and whitespace-separated text (header and index column guessed).
 //! - [`options`]: how to read a file ([`ReadOptions`]: header, index column, transpose,
 //!   skipped positions), where the defaults would guess or read as stored.
@@ -22,6 +24,8 @@ pub mod memory;
 pub mod npy;
 pub mod npz;
 pub mod options;
+pub mod pickle;
+pub mod pt;
 pub mod range;
 pub mod safetensors;
 pub mod source;
@@ -81,12 +85,14 @@ pub enum Format {
     Npy,
     Npz,
     Safetensors,
+    /// A `torch.save` zip (`.pt`, `.pth`): a pickle beside raw storages.
+    Pt,
     /// Delimited text (.csv, .tsv, .txt).
     Text,
 }
 
 /// What eigenlens reads, for messages.
-const READS: &str = "eigenlens reads .npy, .npz, .safetensors and text tables (.csv, .tsv, .txt)";
+const READS: &str = "eigenlens reads .npy, .npz, .safetensors, torch.save .pt and text tables (.csv, .tsv, .txt)";
 
 impl Format {
     /// Recognises a format by its magic bytes first, then by the file name; a safetensors file
@@ -96,6 +102,9 @@ impl Format {
             return Ok(Format::Npy);
         }
         let lower = name.to_ascii_lowercase();
+        if head.starts_with(b"PK") && pt::is_pt_name(&lower) {
+            return Ok(Format::Pt);
+        }
         if head.starts_with(b"PK") || lower.ends_with(".npz") {
             return Ok(Format::Npz);
         }
@@ -132,8 +141,9 @@ fn sniff(head: &[u8]) -> Option<(&'static str, &'static str)> {
         Some(("a MATLAB .mat file", "save the variable with np.save('x.npy', scipy.io.loadmat(path)['NAME'])"))
     } else if head.len() >= 2 && head[0] == 0x80 && (2..=5).contains(&head[1]) {
         Some((
-            "a Python pickle (torch.save's legacy format, joblib, pickle.dump)",
-            "load it in Python and save the array with np.save('x.npy', a) (a torch tensor: t.float().numpy())",
+            "a Python pickle (torch.save's legacy format from before PyTorch 1.6, joblib, pickle.dump)",
+            "save it again with torch.save in PyTorch 1.6 or later (the zip format, which eigenlens reads), or load \
+             it in Python and save the array with np.save('x.npy', a) (a torch tensor: t.float().numpy())",
         ))
     } else if head.starts_with(b"PAR1") {
         Some(("a Parquet table", "save it with np.save('x.npy', pd.read_parquet(path).to_numpy()) or as CSV"))
@@ -217,7 +227,9 @@ pub fn open_matrix_with<'a, S: Source + 'a>(
             let rows = DenseRows::new(source, array, rows)?;
             Ok(Opened { info, rows: Box::new(rows) })
         }
+        Format::Npz if pt::is_torch_zip(&mut source) => pt::open(source, name, key, rows, options),
         Format::Npz => npz::open(source, key, rows, options),
+        Format::Pt => pt::open(source, name, key, rows, options),
         Format::Safetensors => {
             let (mut tensors, meta) = safetensors::tensors_and_metadata(&mut source)?;
             if meta.get("format").map(String::as_str) == Some(safetensors::MOMENTS_FORMAT) {
@@ -273,6 +285,7 @@ impl Format {
         match self {
             Format::Npy => ".npy",
             Format::Npz => ".npz",
+            Format::Pt => ".pt",
             Format::Safetensors => ".safetensors",
             Format::Text => "text",
         }
@@ -407,13 +420,15 @@ pub fn read_vector<S: Source>(mut source: S, name: &str, max_len: u64) -> Result
 
 /// Every array in a file, with name, shape and dtype, for choosing one before analysis:
 /// including those that cannot be analysed (`analysable` false, with `why`). A container that
-/// holds no arrays, or a `torch.save` checkpoint, is an error naming it.
+/// holds no arrays is an error naming it; a `torch.save` file lists its tensors.
 pub fn list_arrays<S: Source>(mut source: S, name: &str) -> Result<Vec<ArrayInfo>> {
     match detect_format(&mut source, name)? {
         Format::Safetensors => {
             Ok(safetensors::tensors(&mut source)?.iter().map(safetensors::Tensor::describe).collect())
         }
+        Format::Npz if pt::is_torch_zip(&mut source) => pt::infos(&mut source, name),
         Format::Npz => Ok(npz::infos(&npz::members(&mut source)?)),
+        Format::Pt => pt::infos(&mut source, name),
         Format::Npy => Ok(vec![npy::open(&mut source)?.describe(name)]),
         Format::Text => {
             let opened = open_matrix(source, name, None, None)?;

@@ -39,18 +39,10 @@ impl Member {
 /// Header bytes inflated to find an array's header (npy headers are far shorter).
 const HEADER_PROBE: u64 = 1 << 20;
 
-/// True for the entries `torch.save` writes (`archive/data.pkl`, `archive/data/0`, …).
-fn is_torch_pickle(name: &str) -> bool {
-    name == "data.pkl" || name.ends_with("/data.pkl")
-}
-
 /// Every `.npy` array in the archive, with its header read. A member whose header cannot be
 /// read is kept with its error, so that the others can still be listed and read.
 pub fn members<S: Source>(source: &mut S) -> Result<Vec<Member>> {
     let entries = zip::entries(source)?;
-    if entries.iter().any(|e| is_torch_pickle(&e.name)) {
-        return Err(FormatError::TorchCheckpoint.into());
-    }
     let mut out = Vec::new();
     let mut others = Vec::new();
     for entry in entries {

@@ -81,6 +81,16 @@ pub fn entries<S: Source>(source: &mut S) -> Result<Vec<Entry>> {
     let tail = read_vec(source, tail_start, tail_len)?;
     let eocd = (0..tail_len.saturating_sub(21)).rev().find(|&i| u32_at(&tail, i) == 0x0605_4b50);
     let Some(eocd) = eocd else {
+        // A zip that starts as one but has no end record was cut short (a copy or a write that
+        // stopped): say so, rather than that it is not a zip at all.
+        let mut head = [0u8; 4];
+        let starts_as_zip = source.read_at(0, &mut head)? == 4 && u32_at(&head, 0) == 0x0403_4b50;
+        if starts_as_zip {
+            return Err(bad(
+                "it starts as a zip but its end (the central directory) is missing: the file is truncated; \
+                 copy or save it again",
+            ));
+        }
         return Err(FormatError::BadMagic { format: FORMAT }.into());
     };
     let mut count = u64::from(u16_at(&tail, eocd + 10));

@@ -1,14 +1,14 @@
 //! `eigenlens list`: the arrays in a file, each marked analysable or not (and why not).
 //!
-//! A file with nothing to analyse (an empty .npz, a zip without .npy members such as a
-//! torch.save checkpoint, a file whose arrays are all 1-D) is bad input: the arrays it does
+//! A file with nothing to analyse (an empty .npz, a zip without .npy members, a torch.save
+//! file that holds no tensors, a file whose arrays are all 1-D) is bad input: the arrays it does
 //! hold are listed, then the command exits 1 with one line saying so.
 
 use crate::args::{emit, file_name, print_json, Failure};
 use eigenlens::read::{self, source::FileSource, ArrayInfo};
 
-/// The arrays in a .npz, .safetensors or .npy file (name, dtype, shape, rows × units, or why an
-/// array cannot be analysed)
+/// The arrays in a .npz, .safetensors, .pt (torch.save) or .npy file (name, dtype, shape,
+/// rows × units, or why an array cannot be analysed)
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
     /// The file to look into
@@ -33,8 +33,9 @@ pub fn run(args: ListArgs) -> Result<(), Failure> {
     let arrays = read::list_arrays(FileSource::open(path).map_err(input)?, &file_name(path)).map_err(input)?;
     if arrays.is_empty() {
         return Err(Failure::Input(format!(
-            "{path}: the file holds no arrays (an empty archive, or a zip without .npy members such as a \
-             torch.save file); save a 2-D [N, D] matrix or a 3-D [S, T, H] tensor with numpy or safetensors"
+            "{path}: the file holds no arrays (an empty archive, a zip without .npy members, or a torch.save \
+             file that holds no tensors); save a 2-D [N, D] matrix or a 3-D [S, T, H] tensor with numpy or \
+             safetensors"
         )));
     }
     if args.json {
