@@ -24,9 +24,11 @@ pub const MIN_VALUES_PER_SHARE: u64 = 1 << 21;
 /// Wider than this, every share's D² moments cost too much memory: one reader reads alone.
 pub const MAX_SPLIT_UNITS: usize = 4096;
 
-/// Whether a file of this name can be read from any row (so split over readers).
+/// Whether a file of this name can be read from any row (so split over readers): .npy,
+/// safetensors and torch.save .pt (whose storages are stored uncompressed in the zip).
 pub fn seekable(file_name: &str) -> bool {
     matches!(Format::detect(file_name, &[]), Ok(Format::Npy | Format::Safetensors))
+        || crate::read::pt::is_pt_name(&file_name.to_ascii_lowercase())
 }
 
 /// The row ranges to read in parallel, at most `readers` of them, for the array `info` of the
