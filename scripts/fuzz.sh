@@ -6,13 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds=${1:-600}; shift || true
-targets=${*:-npy npz safetensors csv pt}
+targets=${*:-npy npz safetensors csv pt moments}
 export RUSTC_BOOTSTRAP=1
 for t in $targets; do
   corpus=corpus/$t; mkdir -p "$corpus"
   [ -d "seeds/$t" ] && cp -n seeds/"$t"/* "$corpus"/
   case $t in
     npy) cp -n ../tests/data/digits_mlp/X_test_pixels.f32.npy ../tests/data/sweep/digit_rotation_angle_deg.npy "$corpus"/ ;;
+    moments) cp -n ../tests/data/moments/recorded.safetensors "$corpus"/ ;; # written by the Python package (D = 64)
     pt) ;; # seeds/pt: small torch.save files (a state dict, a 3-D tensor, the malicious pickle) and bare pickles
     npz) ;; # seeds/npz: small stored and deflated archives (the 1 MB fixtures ran at 27 execs/s)
     csv) head -c 4000 ../tests/data/formats/digits_test_pixels.csv > "$corpus/pixels.csv" ;;
