@@ -11,7 +11,8 @@ import { arg, gaussianNpy, timed, ROOT } from './lib.mjs';
 const rows = arg('rows', 4096);
 const k = arg('top', 100);
 const fullMax = arg('full-max', 8192);
-const cli = join(ROOT, 'target', 'release', 'eigenlens');
+// EIGENLENS_BIN: another build of the CLI (default: the release build).
+const cli = process.env.EIGENLENS_BIN ?? join(ROOT, 'target', 'release', 'eigenlens');
 const mib = (b) => (b / 2 ** 20).toFixed(0);
 const results = [];
 console.log(`N = ${rows} rows, top k = ${k}\n| D | path | seconds | passes | max residual (rel.) | peak RSS |\n|---|---|---|---|---|---|`);
