@@ -125,7 +125,9 @@ fn synthetic_bulk_d2048_top_200() {
 }
 
 /// The case: D = 4096, the top 500 within 1e-6 relative, α over 11…500 within 1e-4.
-/// Ignored in the default run (slow on a shared machine; the time is in the report).
+/// Ignored in the default run: measured 419 s (top-k 395 s in 9 passes, the basis at s = 4080 of
+/// D = 4096 so the dense Rayleigh–Ritz dominates; the dense path 22 s), max relative residual
+/// 9.6e-8, α 0.98962807168 both ways, on the shared 2-core machine.
 #[test]
 #[ignore]
 fn synthetic_d4096_top_500() {

@@ -622,13 +622,6 @@ impl TopK {
                 errors[i] <= tol * scale && residuals[i] <= tol.sqrt() * scale
             });
         let full = s >= d;
-        if std::env::var("TOPK_DEBUG").is_ok() {
-            let rel: Vec<f64> = (0..k).map(|i| errors[i] / theta[i].abs().max(floor)).collect();
-            let worst = rel.iter().copied().fold(0.0, f64::max);
-            let at = rel.iter().position(|r| *r == worst).unwrap_or(0);
-            let n_ok = rel.iter().filter(|r| **r <= tol).count();
-            eprintln!("pass {} s = {s}: worst rel. residual {worst:.2e} at {at}, {n_ok} of {k} converged", self.passes);
-        }
         let product_passes = self.passes - 1;
         if converged || full || product_passes >= self.settings.max_passes {
             self.solution = Some(Solution {
