@@ -327,8 +327,12 @@ pub struct Report {
     /// Caveats that apply to this matrix (METHODS.md, "Pitfalls").
     pub warnings: Vec<String>,
     /// The eigenvalues of the covariance (or correlation) matrix, descending; without the
-    /// `preprocessing.removed_eigenvalues`.
+    /// `preprocessing.removed_eigenvalues`. Only the top k on the top-k path ([`top_k_report`]).
     pub eigenvalues: Vec<f64>,
+    /// Present when only the top k eigenvalues were computed (C never formed): passes,
+    /// residuals, the exact trace and the bounds that replace PR, effective rank and k90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<TopKInfo>,
 }
 
 impl Report {
@@ -451,6 +455,7 @@ fn report_with(
         },
         warnings: Vec::new(),
         eigenvalues,
+        top_k: None,
     };
     refit(&mut report, fit);
     Ok(report)
@@ -461,7 +466,10 @@ fn report_with(
 pub fn refit(report: &mut Report, fit: &FitRequest) {
     let (n, rank) = (report.n_rows, report.numerical_rank);
     let values = &report.eigenvalues;
-    report.alpha_fit = fit_alpha(values, n, rank, fit);
+    report.alpha_fit = match &report.top_k {
+        Some(_) => top_k_fit(values, report.n_cols, n, rank, fit),
+        None => fit_alpha(values, n, rank, fit),
+    };
     let f = &report.alpha_fit;
     let fitted = f.valid.then_some((f.rank_lo, f.rank_hi));
     // The suggestion stays where λ_n is at least 10 × the precision floor.
@@ -471,6 +479,9 @@ pub fn refit(report: &mut Report, fit: &FitRequest) {
     };
     report.fit_diagnostics = fit_diagnostics(values, n, rank, fit, fitted, max_hi);
     report.warnings = pitfalls(report);
+    if let Some(t) = &report.top_k {
+        report.warnings.extend(t.notes.iter().cloned());
+    }
 }
 
 /// The caveats of METHODS.md that apply to this report.
@@ -695,4 +706,234 @@ impl Accumulated {
             _ => Err(Error::Setting(format!("malformed partial moments ({} values)", v.len()))),
         }
     }
+}
+
+/// An interval that holds a number not computed exactly (key `{low, high}`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bounds<T> {
+    pub low: T,
+    pub high: T,
+}
+
+impl<T: PartialOrd + Copy> Bounds<T> {
+    /// Whether `x` lies in [low, high].
+    pub fn contains(&self, x: T) -> bool {
+        self.low <= x && x <= self.high
+    }
+}
+
+/// What replaces PR, effective rank and k90 when only the top k eigenvalues are known
+/// ([`top_k_bounds`]; METHODS.md, "Top-k spectra").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TopKBounds {
+    pub participation_ratio: Bounds<f64>,
+    pub effective_rank: Bounds<f64>,
+    pub k90: Bounds<usize>,
+}
+
+/// How a top-k spectrum was computed and how far it can be trusted (key `top_k` of the report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopKInfo {
+    /// k: the eigenvalues computed.
+    pub top_k: usize,
+    /// Passes over the rows, the first (moments, trace) included.
+    pub passes: usize,
+    /// Block size b = k + oversampling.
+    pub block: usize,
+    /// Columns of the final Krylov basis.
+    pub basis: usize,
+    /// Every error estimate met e_i ≤ tol · λ_i (tol · λ₁ for round-off-level λ_i).
+    pub converged: bool,
+    pub tol: f64,
+    /// ‖C v_i − λ_i v_i‖ per eigenvalue, from the last pass.
+    pub residuals: Vec<f64>,
+    pub max_residual: f64,
+    /// The solver's error estimates min(r_i, r_i²/δ_i) (δ_i: gap to the nearest other Ritz
+    /// value outside its cluster), the quantity its stopping rule holds below tol·λ_i.
+    pub error_estimates: Vec<f64>,
+    /// Max over i of r_i / λ_i.
+    pub max_relative_residual: f64,
+    /// Σ_j C_jj, exact (first pass).
+    pub trace: f64,
+    /// trace − Σ_top λ (clamped at 0): the variance of the eigenvalues not computed.
+    pub tail_variance: f64,
+    /// At most this many of them are non-zero: min(D, N − 1) − k.
+    pub tail_count: usize,
+    pub bounds: TopKBounds,
+    /// What the top-k path changes, in words (also among the report's warnings).
+    pub notes: Vec<String>,
+}
+
+/// α on the top-k path: the fit range's n_hi is capped at k (and ⌊D/2⌋, as on the full path),
+/// so that a range within the top k is fitted exactly as the full spectrum would be.
+fn top_k_fit(values: &[f64], d: usize, n: u64, rank: usize, fit: &FitRequest) -> crate::stats::AlphaFit {
+    let k = values.len();
+    let request = FitRequest { hi: fit.hi.min(k), ..*fit };
+    // fit_alpha caps n_hi at half the length of what it is given and reads only λ_lo…λ_hi:
+    // pad to D (with λ_k; never read) so that the cap is ⌊D/2⌋ as on the full path.
+    let mut padded = values.to_vec();
+    padded.resize(d.max(k), values.last().copied().unwrap_or(0.0));
+    fit_alpha(&padded, n, rank, &request)
+}
+
+/// Bounds on PR, effective rank and k90 from the top `values` (descending, k of them), the
+/// exact `trace` and `tail_count` ≥ the number of non-zero eigenvalues not computed. Every
+/// tail eigenvalue lies in [0, λ_k] and their sum is T = trace − Σ_top λ (METHODS.md, "Top-k
+/// spectra", derives each interval).
+pub fn top_k_bounds(values: &[f64], trace: f64, tail_count: usize) -> TopKBounds {
+    let k = values.len();
+    let lk = values.last().copied().unwrap_or(0.0).max(0.0);
+    let top_sum: f64 = values.iter().sum();
+    let t = (trace - top_sum).max(0.0);
+    let m = tail_count as f64;
+    let empty = tail_count == 0 || t == 0.0 || lk == 0.0;
+    // Σ tail λ²: at least T²/m (equal spread), at most q·λ_k² + r² (q = ⌊T/λ_k⌋ at λ_k, one at r).
+    let (q, r) = if empty { (0.0, 0.0) } else { ((t / lk).floor(), t - (t / lk).floor() * lk) };
+    let sq_top: f64 = values.iter().map(|v| v * v).sum();
+    let (sq_min, sq_max) = if empty { (0.0, 0.0) } else { (t * t / m, (q * lk * lk + r * r).max(t * t / m)) };
+    let participation_ratio =
+        Bounds { low: trace * trace / (sq_top + sq_max), high: trace * trace / (sq_top + sq_min) };
+    // Effective rank: σ = √λ; B = Σ_top σ, A = Σ_top σ ln σ; x = Σ_tail σ ∈ [x_min, x_max];
+    // H(x, h) = ln(B + x) − (A + x ln x − x h)/(B + x), h the tail's own entropy, in
+    // [max(0, ln(x/√λ_k)), ln m].
+    let sig: Vec<f64> = values.iter().filter(|v| **v > 0.0).map(|v| v.sqrt()).collect();
+    let b: f64 = sig.iter().sum();
+    let a: f64 = sig.iter().map(|s| s * s.ln()).sum();
+    let xlx = |x: f64| if x > 0.0 { x * x.ln() } else { 0.0 };
+    let entropy = |x: f64, h: f64| (b + x).ln() - (a + xlx(x) - x * h) / (b + x);
+    let effective_rank = if empty || b == 0.0 {
+        let e = entropy(0.0, 0.0).exp();
+        Bounds { low: e, high: e }
+    } else {
+        let (x_min, x_max) = (q * lk.sqrt() + r.sqrt(), (m * t).sqrt().max(q * lk.sqrt() + r.sqrt()));
+        let clamp = |x: f64| x.clamp(x_min, x_max);
+        // With h = ln m, dH/dx ∝ A − B ln(x/m): largest at x* = m e^{A/B}.
+        let hi = entropy(clamp(m * (a / b).exp()), m.ln());
+        let h_low = |x: f64| if x > lk.sqrt() { (x / lk.sqrt()).ln() } else { 0.0 };
+        // With h = ln(x/√λ_k) (x ≥ √λ_k), dH/dx ∝ B + x + A − B ln√λ_k: smallest at
+        // x_c = B ln√λ_k − A − B; below √λ_k (h = 0) H is largest inside, smallest at an end.
+        let xc = b * lk.sqrt().ln() - a - b;
+        let mut candidates = vec![x_min, x_max, clamp(xc)];
+        if lk.sqrt() > x_min && lk.sqrt() < x_max {
+            candidates.push(lk.sqrt());
+        }
+        let lo = candidates.iter().map(|&x| entropy(x, h_low(x))).fold(f64::INFINITY, f64::min);
+        Bounds { low: lo.exp(), high: hi.exp().max(lo.exp()) }
+    };
+    // k90: exact when the top k reach 90 % of the trace; otherwise the deficit D₉₀ = 0.9·trace −
+    // Σ_top λ needs at least ⌈D₉₀/λ_k⌉ more (each ≤ λ_k) and at most ⌈D₉₀·m/T⌉ (the largest j
+    // of the tail sum to at least j·T/m).
+    let mut cum = 0.0;
+    let reached = values.iter().position(|v| {
+        cum += v;
+        cum >= 0.9 * trace
+    });
+    let k90 = match reached {
+        Some(j) => Bounds { low: j + 1, high: j + 1 },
+        None if empty => Bounds { low: k, high: k },
+        None => {
+            let deficit = 0.9 * trace - top_sum;
+            let low = k + (deficit / lk).ceil() as usize;
+            let high = (k + (deficit * m / t).ceil() as usize).min(k + tail_count).max(low);
+            Bounds { low, high }
+        }
+    };
+    TopKBounds { participation_ratio, effective_rank, k90 }
+}
+
+/// The report of a top-k solution ([`crate::linalg::topk`]) of a matrix of `d` units: the top
+/// k eigenvalues, α with n_hi capped at k, the exact trace as total variance, and for PR,
+/// effective rank and k90 their LOW bounds (the intervals are in `top_k.bounds`, and the notes
+/// say so). `numerical_rank` counts the top k above the rank threshold only.
+pub fn top_k_report(sol: &crate::linalg::topk::Solution, d: usize, fit: &FitRequest) -> Report {
+    let k = sol.values.len();
+    let n = sol.n_rows;
+    let tail_count = (d as u64).min(n.saturating_sub(1)).saturating_sub(k as u64) as usize;
+    let bounds = top_k_bounds(&sol.values, sol.trace, tail_count);
+    let tail_variance = (sol.trace - sol.values.iter().sum::<f64>()).max(0.0);
+    let lambda1 = sol.values.first().copied().unwrap_or(0.0);
+    let threshold = lambda1 * (n.max(d as u64) as f64) * f64::EPSILON;
+    let rank = sol.values.iter().filter(|v| **v > threshold).count();
+    let max_residual = sol.residuals.iter().copied().fold(0.0, f64::max);
+    let max_relative_residual = sol.values.iter().zip(&sol.residuals).map(|(v, r)| r / v.abs()).fold(0.0, f64::max);
+    let mut notes = vec![format!(
+        "Top-k spectrum: only λ₁…λ_{k} of D = {d} were computed ({} passes over the rows, block {}, largest \
+         residual ‖Cv − λv‖ = {max_residual:.2e}, {:.1e} of λ), C was never formed. The α fit range is capped at \
+         n = {k}; participation ratio, effective rank and k90 are given as their lower bounds, the intervals \
+         holding the true values are in top_k.bounds (from the top {k} and the exact trace).",
+        sol.passes, sol.block, max_relative_residual
+    )];
+    if !sol.converged {
+        notes.push(format!(
+            "The top-k solver stopped at its pass cap before every error estimate fell below {:.0e} of its eigenvalue: \
+             the values are approximate (see top_k.residuals); raise the pass cap or lower k.",
+            sol.tol
+        ));
+    }
+    let mut report = Report {
+        source: None,
+        n_rows: n,
+        n_cols: d,
+        n_dropped_rows: 0,
+        total_variance: sol.trace,
+        numerical_rank: rank,
+        n_constant_columns: sol.n_constant_columns,
+        participation_ratio: bounds.participation_ratio.low,
+        effective_rank: bounds.effective_rank.low,
+        k90: bounds.k90.low,
+        alpha_fit: fit_alpha(&[], n, 0, fit),
+        fit_diagnostics: FitDiagnostics::default(),
+        precision_floor: None,
+        preprocessing: Preprocessing::default(),
+        warnings: Vec::new(),
+        eigenvalues: sol.values.clone(),
+        top_k: Some(TopKInfo {
+            top_k: k,
+            passes: sol.passes,
+            block: sol.block,
+            basis: sol.basis,
+            converged: sol.converged,
+            tol: sol.tol,
+            residuals: sol.residuals.clone(),
+            max_residual,
+            error_estimates: sol.errors.clone(),
+            max_relative_residual,
+            trace: sol.trace,
+            tail_variance,
+            tail_count,
+            bounds,
+            notes,
+        }),
+    };
+    refit(&mut report, fit);
+    report
+}
+
+/// The top-k report of rows that can be read again: `open` gives a fresh reader of the same
+/// rows for every pass; `on_pass` is told each pass's number and returns false to cancel.
+pub fn analyze_top_k<'a>(
+    open: &mut dyn FnMut() -> Result<Box<dyn RowBlocks + 'a>>,
+    k: usize,
+    settings: crate::linalg::topk::Settings,
+    fit: &FitRequest,
+    on_pass: &mut dyn FnMut(usize) -> bool,
+) -> Result<Report> {
+    let d = open()?.cols();
+    let mut pass = 0;
+    let sol = crate::linalg::topk::solve(d, k, settings, &mut |input, share| {
+        if !on_pass(pass) {
+            return Err(Error::Cancelled);
+        }
+        pass += 1;
+        let mut rows = open()?;
+        let mut block = Vec::new();
+        loop {
+            let n = rows.next_block(&mut block)?;
+            if n == 0 {
+                return Ok(());
+            }
+            share.add_rows(input, &block, n)?;
+        }
+    })?;
+    Ok(top_k_report(&sol, d, fit))
 }

@@ -14,6 +14,8 @@
 //! - [`tridiagonal`]: eigenvalues (`dsterf`) and eigenvectors (implicit QL, `dsteqr`) of a
 //!   symmetric tridiagonal matrix.
 //! - [`eigen`]: the driver (`dsyev`): eigenvalues, and eigenvectors when asked, descending.
+//! - [`topk`]: the top k eigenpairs of a covariance from passes over its rows (block Krylov),
+//!   for layers too wide to form C.
 //!
 //! Failure is in the return type: an iteration that reaches its cap gives
 //! [`NumericalError::NoConvergence`](crate::error::NumericalError::NoConvergence), a
@@ -24,6 +26,7 @@
 pub mod eigen;
 pub mod householder;
 pub mod scatter;
+pub mod topk;
 pub mod tridiagonal;
 
 mod gemm;

@@ -11,6 +11,7 @@
 
 mod file;
 mod options;
+mod topk;
 
 use crate::analysis::{self, Options, Preprocess, Share};
 use crate::error::{Error, Result};

@@ -56,6 +56,10 @@ pub struct AnalyzeArgs {
     /// Seed of the bootstrap's resamples
     #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
     pub seed: u64,
+    /// Only the top K eigenvalues, without forming the D × D covariance (for wide layers): block
+    /// Krylov in passes over the rows; α's range capped at K; PR, effective rank and k90 as bounds
+    #[arg(long, value_name = "K")]
+    pub top: Option<usize>,
 }
 
 /// The core's refusal of a bootstrap after preprocessing (`bootstrap::check_preprocess`), as
@@ -79,7 +83,25 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
             "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves".into(),
         ));
     }
-    let mut report = report_of(&args.file, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre)?;
+    let mut report = match args.top {
+        Some(k) => {
+            if args.bootstrap.is_some() || pre != Preprocess::default() || args.drop_nonfinite {
+                return Err(Failure::Usage(
+                    "--top computes the covariance's top K from passes over the rows as read: it does not combine \
+                     with --bootstrap, --standardize, --remove-top, --centre-positions or --drop-nonfinite"
+                        .into(),
+                ));
+            }
+            if is_moments_file(&args.file) {
+                return Err(Failure::Usage(
+                    "--top is for rows too wide to form C; a moments file already holds C: analyse it without --top"
+                        .into(),
+                ));
+            }
+            top_k_report_of(&args.file, args.rows.clone(), &options, &fit, k)?
+        }
+        None => report_of(&args.file, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre)?,
+    };
     // What the reader guessed comes first among the notes: it decides what the rest is about.
     let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(&args.file, info, false));
     notes.extend(report.warnings.iter().map(|w| cli_words(w)));
@@ -242,6 +264,82 @@ pub fn accumulate_file(
     Ok((opened.info, share))
 }
 
+/// The top-k report of the matrix `spec` (FILE[:KEY]): each pass reads the rows again, split
+/// over one thread per core when the file can seek (each thread's share of a pass is added to
+/// the others', [`eigenlens::linalg::topk::PassShare::merge`]).
+pub fn top_k_report_of(
+    spec: &str,
+    rows: Option<Range<u64>>,
+    options: &ReadOptions,
+    fit: &FitRequest,
+    k: usize,
+) -> Result<Report, Failure> {
+    use eigenlens::linalg::topk::{PassShare, Settings, TopK};
+    let (path, _) = split_key(spec);
+    let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
+    let opened = open_matrix_file(spec, rows.clone(), options)?;
+    let info = opened.info.clone();
+    let d = opened.rows.cols();
+    drop(opened);
+    let mut solver = TopK::new(d, k, Settings::default()).map_err(|e| match e {
+        eigenlens::Error::Setting(msg) => Failure::Usage(msg),
+        e => input(e),
+    })?;
+    let range = rows.unwrap_or(0..info.rows);
+    let (from, to) = (range.start.min(info.rows), range.end.min(info.rows));
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let span = to.saturating_sub(from);
+    let parts = if eigenlens::plan::seekable(path) && span * d as u64 >= 1 << 22 { readers.min(span) } else { 1 };
+    let shares: Vec<Option<Range<u64>>> = if parts < 2 {
+        vec![Some(from..to.max(from))]
+    } else {
+        (0..parts).map(|i| Some(from + span * i / parts..from + span * (i + 1) / parts)).collect()
+    };
+    while let Some(pass) = solver.next_pass() {
+        let results: Vec<Result<PassShare, Failure>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = shares
+                .iter()
+                .map(|share| {
+                    let pass = &pass;
+                    scope.spawn(move || {
+                        let mut opened = open_matrix_file(spec, share.clone(), options)?;
+                        let mut acc = PassShare::new(pass);
+                        let mut block = Vec::new();
+                        loop {
+                            let n = opened.rows.next_block(&mut block).map_err(input)?;
+                            if n == 0 {
+                                return Ok(acc);
+                            }
+                            acc.add_rows(pass, &block, n).map_err(input)?;
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(Failure::Input("a reader thread failed".into()))))
+                .collect()
+        });
+        let mut merged: Option<PassShare> = None;
+        for part in results {
+            let part = part?;
+            match merged.as_mut() {
+                None => merged = Some(part),
+                Some(m) => m.merge(&part).map_err(input)?,
+            }
+        }
+        let merged = merged.ok_or_else(|| Failure::Input(format!("{path}: no rows")))?;
+        if solver.finish_pass(merged).map_err(input)? {
+            break;
+        }
+    }
+    let solution =
+        solver.solution().ok_or_else(|| Failure::Input(format!("{path}: the top-k solver gave no result")))?;
+    let mut report = analysis::top_k_report(solution, d, fit);
+    report.source = Some(info);
+    Ok(report)
+}
+
 /// Whether FILE of `spec` (FILE[:LAYER]) is a moments file (docs/MOMENTS.md): safetensors whose
 /// metadata names the format. Unreadable files are not: opening them as a matrix says why.
 pub fn is_moments_file(spec: &str) -> bool {
@@ -350,9 +448,41 @@ fn write_summary(s: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(s, "total variance       {:.6e}", r.total_variance)?;
     writeln!(s, "numerical rank       {}", r.numerical_rank)?;
     writeln!(s, "constant columns     {}", r.n_constant_columns)?;
-    writeln!(s, "participation ratio  {:.4}", r.participation_ratio)?;
-    writeln!(s, "effective rank       {:.4}", r.effective_rank)?;
-    writeln!(s, "k90                  {}", r.k90)?;
+    match &r.top_k {
+        Some(t) => {
+            let b = &t.bounds;
+            writeln!(
+                s,
+                "top k                {} of {} eigenvalues, {} passes over the rows (block {}), {}; max residual \
+                 ‖Cv − λv‖ = {:.2e} ({:.1e} of λ)",
+                t.top_k,
+                r.n_cols,
+                t.passes,
+                t.block,
+                if t.converged { "converged" } else { "NOT converged (pass cap)" },
+                t.max_residual,
+                t.max_relative_residual
+            )?;
+            writeln!(
+                s,
+                "tail variance        {:.6e} (trace − Σ top k, over ≤ {} eigenvalues)",
+                t.tail_variance, t.tail_count
+            )?;
+            let (pr, er) = (b.participation_ratio, b.effective_rank);
+            writeln!(s, "participation ratio  {:.4} … {:.4} (bounds from the top k and the trace)", pr.low, pr.high)?;
+            writeln!(s, "effective rank       {:.4} … {:.4} (bounds)", er.low, er.high)?;
+            if b.k90.low == b.k90.high {
+                writeln!(s, "k90                  {} (within the top k: exact)", b.k90.low)?;
+            } else {
+                writeln!(s, "k90                  {} … {} (bounds)", b.k90.low, b.k90.high)?;
+            }
+        }
+        None => {
+            writeln!(s, "participation ratio  {:.4}", r.participation_ratio)?;
+            writeln!(s, "effective rank       {:.4}", r.effective_rank)?;
+            writeln!(s, "k90                  {}", r.k90)?;
+        }
+    }
     write_alpha(s, r)?;
     let top: Vec<String> = r.eigenvalues.iter().take(5).map(|v| format!("{v:.4e}")).collect();
     writeln!(s, "eigenvalues (top 5)  {}", top.join(" "))?;

@@ -1,0 +1,769 @@
+//! The top k eigenpairs of a covariance too wide to form, from passes over the rows.
+//!
+//! For rows x₁ … x_N of D units, mean μ = Σxᵢ/N, the covariance is
+//! C = (XᵀX − N μμᵀ)/(N − 1) = Σ (xᵢ − μ)(xᵢ − μ)ᵀ/(N − 1). At D = 32 768 it would take 8 GiB;
+//! this module never forms it. It only applies it to a thin block V (D × b):
+//!
+//!   C V = Σᵢ (xᵢ − μ) ((xᵢ − μ)ᵀ V) / (N − 1),
+//!
+//! one pass over the rows per product, O(N·D·b) flops and O(D·b) memory. Each row block adds
+//! its (X_blk − 1μᵀ)ᵀ((X_blk − 1μᵀ) V) to a D × b accumulator ([`PassShare`]), so shares of rows
+//! (the CLI's threads, the page's workers, [`crate::plan::row_shares`]) accumulate apart and
+//! add up ([`PassShare::merge`]); the sum does not depend on the split (up to the order of the
+//! additions). The mean correction is exact: subtracting μ from a row block before the product
+//! is the same as C V = (XᵀX V − N μ (μᵀV))/(N − 1) computed analytically, without its
+//! cancellation when ‖μ‖² is large beside the variances.
+//!
+//! ## Passes
+//! - Pass 0 ([`PassKind::Moments`]): N, μ and each unit's sum of squared deviations M2_j
+//!   (Welford within a block, Chan's update between blocks and shares). The trace
+//!   Σ_j C_jj = Σ_j M2_j/(N − 1) = Σ_n λ_n is then exact: it is the total variance of the
+//!   report, and the tail mass of the bounds below.
+//! - Passes 1 … q ([`PassKind::Product`]): randomized block Krylov (Musco & Musco 2015,
+//!   "Randomized block Krylov methods for stronger and faster approximate singular value
+//!   decomposition"; Halko, Martinsson & Tropp 2011 §4.3–4.4) with full reorthogonalisation,
+//!   i.e. block Lanczos whose basis is kept and reorthogonalised in full. V₁ is a Gaussian
+//!   D × b block (seeded, so a run is repeatable) made orthonormal; pass j gives
+//!   W_j = C V_j; the basis Q_j = [V₁ … V_j] and its image CQ_j = [W₁ … W_j] are kept.
+//!   V_{j+1} is W_j made orthogonal to Q_j (block classical Gram–Schmidt, twice) and
+//!   orthonormal within itself (modified Gram–Schmidt, twice); a column that vanishes (the
+//!   Krylov space is exhausted: rank C < j·b) is replaced by a fresh Gaussian column.
+//! - Rayleigh–Ritz after every product pass: H = Q_jᵀ (C Q_j) (s × s, s = j·b, symmetrised),
+//!   H = S Θ Sᵀ by the dense [`super::eigen::eigen_desc`]; the Ritz pairs are (θ_i, y_i = Q_j s_i)
+//!   and their residuals are computed exactly from the kept image, no further pass:
+//!   r_i = ‖C y_i − θ_i y_i‖ = ‖(CQ_j) s_i − θ_i Q_j s_i‖ (‖y_i‖ = 1).
+//!
+//! ## Rule for block size, passes and stop
+//! - b = min(k + p, D), oversampling p = 10 by default ([`Settings::oversample`]): the error of
+//!   λ_i after q passes falls as T_q(1 + 2γ_i)⁻², γ_i = (λ_i − λ_{i+b})/(λ_{i+b} − λ_D), so b ≈ 2k
+//!   would hardly be needed on a power law (γ_k ≥ 2^α − 1 already for b ≥ k).
+//! - Stop after the first product pass at which every one of the top k Ritz pairs has
+//!   e_i ≤ tol · θ_i (default tol = 1e-10), or, for a θ_i at round-off level
+//!   (θ_i ≤ θ₁ · max(N, D) · ε₆₄, the numerical-rank threshold of the full path),
+//!   e_i ≤ tol · θ₁, where e_i = min(r_i, r_i²/δ_i), and also r_i ≤ √tol · θ_i (θ₁). For a symmetric C some eigenvalue lies
+//!   within r_i of θ_i (Weyl), and within r_i²/gap_i when θ_i is separated by gap_i from the
+//!   rest of the spectrum (Kato–Temple); δ_i stands in for that gap: the distance from θ_i to
+//!   the nearest Ritz value outside its cluster (|θ_j − θ_i| > r_i + r_j), all s of them. r_i
+//!   is a bound; e_i is an estimate (the Ritz values stand in for the spectrum), and both are
+//!   reported.
+//! - Or when the basis fills the space (s = D: then H is C in another basis and the values
+//!   are exact up to round-off), or at the cap of [`Settings::max_passes`] product passes
+//!   (default 24): then [`Solution::converged`] is false and the residuals say how far.
+//!
+//! ## Memory
+//! Q and CQ: 2·D·s f64 with s ≤ b·q (q product passes), plus H and S (2·s²), the next block
+//! (D·b) and the pass's accumulator (D·b): O(D·(k + p)·q). At D = 32 768, k = 100 (b = 110) and
+//! q = 8 that is 2·32 768·880·8 B ≈ 460 MiB, against 8 GiB for C. [`Settings::memory_bytes`]
+//! gives the figure before anything is allocated.
+
+use super::{dot, eigen::eigen_desc, gemm, Mat};
+use crate::error::{Error, Result, ShareError};
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// The largest k the solver takes.
+pub const MAX_K: usize = 2048;
+
+/// How the solver chooses its block and when it stops (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Columns added to k for the block: b = min(k + oversample, D).
+    pub oversample: usize,
+    /// Relative residual at which a Ritz pair is converged: r_i ≤ tol · θ_i.
+    pub tol: f64,
+    /// Most product passes (pass 0, the moments, not counted).
+    pub max_passes: usize,
+    /// Seed of the Gaussian start block.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { oversample: 10, tol: 1e-10, max_passes: 24, seed: 0x70b_c0de }
+    }
+}
+
+impl Settings {
+    /// Block size for k of D units.
+    pub fn block(&self, d: usize, k: usize) -> usize {
+        (k + self.oversample).min(d)
+    }
+
+    /// Bytes the solver holds at most for D units and top k (Q, CQ, H, S, the next block and
+    /// one accumulator), before any of it is allocated.
+    pub fn memory_bytes(&self, d: usize, k: usize) -> u64 {
+        let b = self.block(d, k) as u64;
+        let s = (b * self.max_passes as u64).min(d as u64);
+        let d = d as u64;
+        8 * (2 * d * s + 2 * s * s + 2 * d * b)
+    }
+}
+
+/// What a pass over the rows computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassKind {
+    /// N, μ and the units' sums of squared deviations.
+    Moments,
+    /// C V for the current block V.
+    Product,
+}
+
+/// What every reader of a pass needs: for a product pass, μ and the block V (D × b). Cheap to
+/// clone to a worker (O(D·b)); [`to_flat`](Self::to_flat) is the form a Web Worker receives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassInput {
+    d: usize,
+    /// μ and V; none for the moments pass.
+    product: Option<(Vec<f64>, Mat)>,
+}
+
+impl PassInput {
+    pub fn kind(&self) -> PassKind {
+        if self.product.is_some() {
+            PassKind::Product
+        } else {
+            PassKind::Moments
+        }
+    }
+
+    /// Units per row.
+    pub fn dim(&self) -> usize {
+        self.d
+    }
+
+    /// `[d, b, μ (d), V column-major (d·b)]`, or `[d, 0]` for the moments pass.
+    pub fn to_flat(&self) -> Vec<f64> {
+        match &self.product {
+            None => vec![self.d as f64, 0.0],
+            Some((mean, v)) => {
+                let mut out = Vec::with_capacity(2 + self.d * (1 + v.cols()));
+                out.extend([self.d as f64, v.cols() as f64]);
+                out.extend_from_slice(mean);
+                out.extend_from_slice(v.as_slice());
+                out
+            }
+        }
+    }
+
+    /// Reads what [`to_flat`](Self::to_flat) wrote; a malformed array is an error.
+    pub fn from_flat(v: &[f64]) -> Result<PassInput> {
+        let bad = |detail: &str| ShareError::Malformed { values: v.len(), detail: format!("pass input: {detail}") };
+        let count = |x: Option<&f64>| match x {
+            Some(&x) if x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(40) => Some(x as usize),
+            _ => None,
+        };
+        let (d, b) = match (count(v.first()), count(v.get(1))) {
+            (Some(d), Some(b)) if d > 0 && b <= d => (d, b),
+            _ => return Err(bad("d and b must be whole numbers, 0 < d, b ≤ d").into()),
+        };
+        if b == 0 {
+            return if v.len() == 2 { Ok(PassInput { d, product: None }) } else { Err(bad("length").into()) };
+        }
+        if v.len() != 2 + d + d * b {
+            return Err(bad(&format!("needs 2 + d + d·b = {} values", 2 + d + d * b)).into());
+        }
+        let mean = v[2..2 + d].to_vec();
+        let block = Mat::from_col_major(d, b, v[2 + d..].to_vec());
+        Ok(PassInput { d, product: Some((mean, block)) })
+    }
+}
+
+/// One reader's share of a pass: what its rows add. Shares of one pass merge by
+/// [`merge`](Self::merge) in any order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassShare {
+    d: usize,
+    rows: u64,
+    acc: ShareAcc,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ShareAcc {
+    /// Mean and sums of squared deviations of the rows seen (Welford / Chan).
+    Moments { mean: Vec<f64>, m2: Vec<f64> },
+    /// Σ (x − μ)((x − μ)ᵀ V), D × b column-major.
+    Product { b: usize, acc: Vec<f64> },
+}
+
+impl PassShare {
+    /// An empty share for the pass `input` describes.
+    pub fn new(input: &PassInput) -> PassShare {
+        let d = input.d;
+        let acc = match &input.product {
+            None => ShareAcc::Moments { mean: vec![0.0; d], m2: vec![0.0; d] },
+            Some((_, v)) => ShareAcc::Product { b: v.cols(), acc: vec![0.0; d * v.cols()] },
+        };
+        PassShare { d, rows: 0, acc }
+    }
+
+    /// Rows added so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Adds `n` rows (row-major, `n · D` values of `block`). A NaN or ±Inf is an error here
+    /// ([`crate::error::DataError::NonFinite`], its row counted from this share's first row).
+    pub fn add_rows(&mut self, input: &PassInput, block: &[f64], n: usize) -> Result<()> {
+        let d = self.d;
+        if input.d != d || block.len() < n * d {
+            return Err(ShareError::Malformed {
+                values: block.len(),
+                detail: format!("a block of {n} rows of {d} units needs {} values", n * d),
+            }
+            .into());
+        }
+        let block = &block[..n * d];
+        if let Some(k) = block.iter().position(|v| !v.is_finite()) {
+            return Err(crate::error::DataError::NonFinite {
+                row: self.rows + (k / d) as u64,
+                col: (k % d) as u64,
+                value: block[k],
+            }
+            .into());
+        }
+        match (&mut self.acc, &input.product) {
+            (ShareAcc::Moments { mean, m2 }, None) => {
+                // The block's own mean and M2 (two passes over the block), then Chan's update.
+                let nb = n as f64;
+                let mut bm = vec![0.0; d];
+                for row in block.chunks_exact(d) {
+                    for (m, x) in bm.iter_mut().zip(row) {
+                        *m += x;
+                    }
+                }
+                bm.iter_mut().for_each(|m| *m /= nb.max(1.0));
+                let mut bm2 = vec![0.0; d];
+                for row in block.chunks_exact(d) {
+                    for ((s, x), m) in bm2.iter_mut().zip(row).zip(&bm) {
+                        *s += (x - m) * (x - m);
+                    }
+                }
+                chan(mean, m2, self.rows, &bm, &bm2, n as u64);
+            }
+            (ShareAcc::Product { b, acc }, Some((mu, v))) => {
+                // In chunks of about 2²² values (32 MiB; at least 64 rows), whatever block the
+                // reader gives: the chunk is copied twice.
+                let chunk = (CHUNK_VALUES / d).max(64);
+                for part in block.chunks(chunk * d) {
+                    product_chunk(part, part.len() / d, d, mu, v, *b, acc);
+                }
+            }
+            _ => {
+                return Err(ShareError::Malformed {
+                    values: block.len(),
+                    detail: "the share and the pass input are of different passes".into(),
+                }
+                .into())
+            }
+        }
+        self.rows += n as u64;
+        Ok(())
+    }
+
+    /// Adds another share of the same pass.
+    pub fn merge(&mut self, other: &PassShare) -> Result<()> {
+        if other.d != self.d {
+            return Err(ShareError::UnequalUnits { left: self.d, right: other.d }.into());
+        }
+        match (&mut self.acc, &other.acc) {
+            (ShareAcc::Moments { mean, m2 }, ShareAcc::Moments { mean: om, m2: om2 }) => {
+                chan(mean, m2, self.rows, om, om2, other.rows)
+            }
+            (ShareAcc::Product { b, acc }, ShareAcc::Product { b: ob, acc: oacc }) if b == ob => {
+                acc.iter_mut().zip(oacc).for_each(|(a, o)| *a += o)
+            }
+            _ => return Err(ShareError::Malformed { values: 0, detail: "shares of different passes".into() }.into()),
+        }
+        self.rows += other.rows;
+        Ok(())
+    }
+
+    /// `[d, rows, kind (0 moments, else b), payload]`: moments `mean (d), m2 (d)`, product
+    /// the accumulator (d·b, column-major). The form a worker transfers back.
+    pub fn to_flat(&self) -> Vec<f64> {
+        let mut out = vec![self.d as f64, self.rows as f64];
+        match &self.acc {
+            ShareAcc::Moments { mean, m2 } => {
+                out.push(0.0);
+                out.extend_from_slice(mean);
+                out.extend_from_slice(m2);
+            }
+            ShareAcc::Product { b, acc } => {
+                out.push(*b as f64);
+                out.extend_from_slice(acc);
+            }
+        }
+        out
+    }
+
+    /// Reads what [`to_flat`](Self::to_flat) wrote; a malformed array is an error.
+    pub fn from_flat(v: &[f64]) -> Result<PassShare> {
+        let bad = |detail: String| ShareError::Malformed { values: v.len(), detail: format!("pass share: {detail}") };
+        let whole = |i: usize| v.get(i).copied().filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x < 2f64.powi(53));
+        let (d, rows, b) = match (whole(0), whole(1), whole(2)) {
+            (Some(d), Some(r), Some(b)) if d >= 1.0 && b <= d => (d as usize, r as u64, b as usize),
+            _ => return Err(bad("header [d, rows, b] must be whole numbers, d ≥ 1, b ≤ d".into()).into()),
+        };
+        let payload = &v[3..];
+        let acc = if b == 0 {
+            if payload.len() != 2 * d {
+                return Err(bad(format!("moments need 2·d = {} values", 2 * d)).into());
+            }
+            ShareAcc::Moments { mean: payload[..d].to_vec(), m2: payload[d..].to_vec() }
+        } else {
+            if payload.len() != d * b {
+                return Err(bad(format!("a product needs d·b = {} values", d * b)).into());
+            }
+            ShareAcc::Product { b, acc: payload.to_vec() }
+        };
+        Ok(PassShare { d, rows, acc })
+    }
+}
+
+/// Values per chunk of rows in a product pass.
+const CHUNK_VALUES: usize = 1 << 22;
+
+/// acc += Bᵀ (B V) for the `n` rows of `block` centred by `mu` (B, n × D).
+fn product_chunk(block: &[f64], n: usize, d: usize, mu: &[f64], v: &Mat, b: usize, acc: &mut [f64]) {
+    if n == 0 {
+        return;
+    }
+    // Centred rows, row-major (= Bᵀ column-major, D × n) and column-major (B, n × D).
+    let mut bt = block.to_vec();
+    for row in bt.chunks_exact_mut(d) {
+        for (x, m) in row.iter_mut().zip(mu) {
+            *x -= m;
+        }
+    }
+    let mut bc = vec![0.0; n * d];
+    for (i, row) in bt.chunks_exact(d).enumerate() {
+        for (j, x) in row.iter().enumerate() {
+            bc[i + j * n] = *x;
+        }
+    }
+    // W = B V (n × b), then acc += Bᵀ W (D × b).
+    let mut w = vec![0.0; n * b];
+    gemm::gemm(n, b, d, &bc, v.as_slice(), &mut w);
+    gemm::gemm(d, b, n, &bt, &w, acc);
+}
+
+/// Chan et al.'s pairwise update of per-unit mean and M2: (mean, m2) of `na` rows absorbs
+/// (mb, m2b) of `nb` rows.
+fn chan(mean: &mut [f64], m2: &mut [f64], na: u64, mb: &[f64], m2b: &[f64], nb: u64) {
+    if nb == 0 {
+        return;
+    }
+    let (fa, fb) = (na as f64, nb as f64);
+    let n = fa + fb;
+    for j in 0..mean.len() {
+        let delta = mb[j] - mean[j];
+        mean[j] += delta * fb / n;
+        m2[j] += m2b[j] + delta * delta * fa * fb / n;
+    }
+}
+
+/// The result: the top k eigenvalues of C and how far they are from converged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Solution {
+    /// λ₁ ≥ … ≥ λ_k (Ritz values).
+    pub values: Vec<f64>,
+    /// ‖C y_i − θ_i y_i‖ per value, from the last pass: some eigenvalue lies within r_i of θ_i.
+    pub residuals: Vec<f64>,
+    /// The error estimate min(r_i, r_i²/δ_i) the stopping rule uses (δ_i: the gap from θ_i to the
+    /// nearest other Ritz value outside its cluster; an estimate, the Ritz values standing in
+    /// for the spectrum).
+    pub errors: Vec<f64>,
+    /// Every residual met the stopping rule (module docs).
+    pub converged: bool,
+    /// Passes over the rows, the moments pass included.
+    pub passes: usize,
+    /// Block size b.
+    pub block: usize,
+    /// Columns of the final Krylov basis (s).
+    pub basis: usize,
+    /// Rows N.
+    pub n_rows: u64,
+    /// Σ_j C_jj, exact from pass 0.
+    pub trace: f64,
+    /// Units with no variance (M2_j = 0).
+    pub n_constant_columns: usize,
+    /// The relative tolerance used.
+    pub tol: f64,
+}
+
+/// The solver's state between passes. Drive it as
+/// `while let Some(input) = s.next_pass() { share = PassShare::new(&input); for each row
+/// block: share.add_rows(&input, rows, n)?; (merge shares); s.finish_pass(share)? }` then
+/// [`solution`](Self::solution). [`solve`] does this for one reader.
+#[derive(Debug, Clone)]
+pub struct TopK {
+    d: usize,
+    k: usize,
+    b: usize,
+    settings: Settings,
+    rng: Rng,
+    n: u64,
+    mean: Vec<f64>,
+    trace: f64,
+    n_constant_columns: usize,
+    /// Q (D × s) and CQ, column-major, grown by b columns per pass.
+    q: Vec<f64>,
+    cq: Vec<f64>,
+    /// H = Qᵀ C Q, s × s column-major.
+    h: Vec<f64>,
+    s: usize,
+    /// V for the next product pass (D × b); none before pass 0 ends and after the last.
+    next: Option<Mat>,
+    passes: usize,
+    started: bool,
+    solution: Option<Solution>,
+}
+
+impl TopK {
+    /// A solver for the top `k` eigenvalues of the covariance of rows of `d` units.
+    /// Refuses k < 1, k > D and k > [`MAX_K`].
+    pub fn new(d: usize, k: usize, settings: Settings) -> Result<TopK> {
+        if d == 0 {
+            return Err(crate::error::DataError::NoColumns.into());
+        }
+        if k < 1 || k > d || k > MAX_K {
+            return Err(Error::Setting(format!(
+                "top k = {k}: k must be at least 1 and at most min(D, {MAX_K}) = {} for D = {d} units; choose k in \
+                 1…{}",
+                d.min(MAX_K),
+                d.min(MAX_K)
+            )));
+        }
+        if !(settings.tol > 0.0 && settings.tol < 1.0) || settings.max_passes == 0 {
+            return Err(Error::Setting(format!(
+                "top k: tol = {} must be in (0, 1) and max_passes = {} at least 1",
+                settings.tol, settings.max_passes
+            )));
+        }
+        Ok(TopK {
+            d,
+            k,
+            b: settings.block(d, k),
+            settings,
+            rng: Rng::new(settings.seed),
+            n: 0,
+            mean: Vec::new(),
+            trace: 0.0,
+            n_constant_columns: 0,
+            q: Vec::new(),
+            cq: Vec::new(),
+            h: Vec::new(),
+            s: 0,
+            next: None,
+            passes: 0,
+            started: false,
+            solution: None,
+        })
+    }
+
+    pub fn dim(&self) -> usize {
+        self.d
+    }
+
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Passes finished so far (moments included).
+    pub fn passes(&self) -> usize {
+        self.passes
+    }
+
+    /// What the next pass over the rows needs, or none when the solver is done.
+    pub fn next_pass(&self) -> Option<PassInput> {
+        if self.solution.is_some() {
+            return None;
+        }
+        match (&self.next, self.started) {
+            (None, false) => Some(PassInput { d: self.d, product: None }),
+            (Some(v), _) => Some(PassInput { d: self.d, product: Some((self.mean.clone(), v.clone())) }),
+            (None, true) => None,
+        }
+    }
+
+    /// Takes the merged share of the pass [`next_pass`](Self::next_pass) described. Returns
+    /// true when the solver is done.
+    pub fn finish_pass(&mut self, share: PassShare) -> Result<bool> {
+        if self.solution.is_some() {
+            return Ok(true);
+        }
+        if share.d != self.d {
+            return Err(ShareError::UnequalUnits { left: self.d, right: share.d }.into());
+        }
+        match share.acc {
+            ShareAcc::Moments { mean, m2 } if !self.started => {
+                if share.rows < 2 {
+                    return Err(crate::error::DataError::TooFewRows { rows: share.rows }.into());
+                }
+                self.started = true;
+                self.passes = 1;
+                self.n = share.rows;
+                self.n_constant_columns = m2.iter().filter(|v| **v == 0.0).count();
+                self.trace = m2.iter().sum::<f64>() / (self.n - 1) as f64;
+                self.mean = mean;
+                let mut v = vec![0.0; self.d * self.b];
+                self.rng.fill_normal(&mut v);
+                let mut v = Mat::from_col_major(self.d, self.b, v);
+                self.orthonormalise(&mut v);
+                self.next = Some(v);
+                Ok(false)
+            }
+            ShareAcc::Product { b, acc } if self.next.as_ref().is_some_and(|v| v.cols() == b) => {
+                if share.rows != self.n {
+                    return Err(Error::Setting(format!(
+                        "top k: a pass read {} rows but the first pass read {}; every pass must read the same rows",
+                        share.rows, self.n
+                    )));
+                }
+                let v = self.next.take().map(Mat::into_vec).unwrap_or_default();
+                let scale = 1.0 / (self.n - 1) as f64;
+                let w: Vec<f64> = acc.iter().map(|x| x * scale).collect();
+                if let Some(i) = w.iter().position(|x| !x.is_finite()) {
+                    return Err(crate::error::NumericalError::NonFiniteMatrix {
+                        row: i % self.d,
+                        col: i / self.d,
+                        value: w[i],
+                    }
+                    .into());
+                }
+                self.passes += 1;
+                self.absorb(v, w, b)?;
+                Ok(self.solution.is_some())
+            }
+            _ => Err(ShareError::Malformed {
+                values: 0,
+                detail: "a share of another pass than the one asked for".into(),
+            }
+            .into()),
+        }
+    }
+
+    /// The result, once [`finish_pass`](Self::finish_pass) returned true.
+    pub fn solution(&self) -> Option<&Solution> {
+        self.solution.as_ref()
+    }
+
+    /// Appends V (D × b) and W = C V to the basis, grows H, solves the projected problem and
+    /// either stops or prepares the next block.
+    fn absorb(&mut self, v: Vec<f64>, w: Vec<f64>, b: usize) -> Result<()> {
+        let (d, s0) = (self.d, self.s);
+        let s = s0 + b;
+        self.q.extend_from_slice(&v);
+        self.cq.extend_from_slice(&w);
+        // H grows from s0 × s0 to s × s: new columns Qᵀ W_c, symmetrised on the new block.
+        let mut h = vec![0.0; s * s];
+        for j in 0..s0 {
+            h[j * s..j * s + s0].copy_from_slice(&self.h[j * s0..(j + 1) * s0]);
+        }
+        for c in 0..b {
+            let wc = &w[c * d..(c + 1) * d];
+            for i in 0..s {
+                let x = dot(&self.q[i * d..(i + 1) * d], wc);
+                h[(s0 + c) * s + i] = x;
+            }
+        }
+        for c in 0..b {
+            for i in 0..s {
+                if i < s0 {
+                    h[i * s + s0 + c] = h[(s0 + c) * s + i];
+                } else if i - s0 < c {
+                    let avg = 0.5 * (h[(s0 + c) * s + i] + h[i * s + s0 + c]);
+                    h[(s0 + c) * s + i] = avg;
+                    h[i * s + s0 + c] = avg;
+                }
+            }
+        }
+        self.h = h;
+        self.s = s;
+        let (theta, sv) = eigen_desc(&self.h, s)?;
+        let k = self.k.min(s);
+        // Ritz vectors Y = Q S_k and their images Z = CQ S_k, D × k.
+        let sk = &sv.as_slice()[..s * k];
+        let mut y = vec![0.0; d * k];
+        let mut z = vec![0.0; d * k];
+        gemm::gemm(d, k, s, &self.q, sk, &mut y);
+        gemm::gemm(d, k, s, &self.cq, sk, &mut z);
+        let residuals: Vec<f64> = (0..k)
+            .map(|i| {
+                let (yi, zi) = (&y[i * d..(i + 1) * d], &z[i * d..(i + 1) * d]);
+                zi.iter().zip(yi).map(|(z, y)| (z - theta[i] * y).powi(2)).sum::<f64>().sqrt()
+            })
+            .collect();
+        let tol = self.settings.tol;
+        let t1 = theta.first().copied().unwrap_or(0.0).abs();
+        let floor = t1 * (self.n.max(d as u64) as f64) * f64::EPSILON;
+        // Error estimate per value: min(r_i, r_i²/δ_i), δ_i the distance from θ_i to the nearest
+        // Ritz value outside its cluster (|θ_j − θ_i| > r_i + r_j), all s of them.
+        let errors: Vec<f64> = (0..k)
+            .map(|i| {
+                let delta = (0..s)
+                    .filter(|&j| {
+                        j != i && (theta[j] - theta[i]).abs() > residuals[i] + residuals.get(j).copied().unwrap_or(0.0)
+                    })
+                    .map(|j| (theta[j] - theta[i]).abs())
+                    .fold(f64::INFINITY, f64::min);
+                if delta.is_finite() {
+                    residuals[i].min(residuals[i] * residuals[i] / delta)
+                } else {
+                    residuals[i]
+                }
+            })
+            .collect();
+        let converged = k == self.k
+            && (0..k).all(|i| {
+                let scale = if theta[i] > floor { theta[i] } else { t1 };
+                errors[i] <= tol * scale && residuals[i] <= tol.sqrt() * scale
+            });
+        let full = s >= d;
+        let product_passes = self.passes - 1;
+        if converged || full || product_passes >= self.settings.max_passes {
+            self.solution = Some(Solution {
+                values: theta[..k].to_vec(),
+                residuals,
+                errors,
+                converged: converged || (full && k == self.k),
+                passes: self.passes,
+                block: self.b,
+                basis: s,
+                n_rows: self.n,
+                trace: self.trace,
+                n_constant_columns: self.n_constant_columns,
+                tol,
+            });
+            self.next = None;
+            return Ok(());
+        }
+        // Next block: W made orthogonal to Q and orthonormal, at most D − s columns.
+        let nb = self.b.min(d - s);
+        let mut next = Mat::from_col_major(d, nb, w[..d * nb].to_vec());
+        self.orthonormalise(&mut next);
+        self.next = Some(next);
+        Ok(())
+    }
+
+    /// Makes the columns of `v` orthonormal and orthogonal to the basis Q: block classical
+    /// Gram–Schmidt against Q twice, modified Gram–Schmidt within the block twice; a column that
+    /// falls below 1e-10 of its norm is replaced by a Gaussian column and done again.
+    fn orthonormalise(&mut self, v: &mut Mat) {
+        let d = self.d;
+        for c in 0..v.cols() {
+            let mut tries = 0;
+            loop {
+                let before = dot(v.col(c), v.col(c)).sqrt();
+                for _ in 0..2 {
+                    for i in 0..self.s {
+                        let qi = &self.q[i * d..(i + 1) * d];
+                        let p = dot(qi, v.col(c));
+                        v.col_mut(c).iter_mut().zip(qi).for_each(|(x, q)| *x -= p * q);
+                    }
+                    for j in 0..c {
+                        let (left, right) = v.as_mut_slice().split_at_mut(c * d);
+                        let qj = &left[j * d..(j + 1) * d];
+                        let col = &mut right[..d];
+                        let p = dot(qj, col);
+                        col.iter_mut().zip(qj).for_each(|(x, q)| *x -= p * q);
+                    }
+                }
+                let after = dot(v.col(c), v.col(c)).sqrt();
+                if after > 1e-10 * before && after > 0.0 {
+                    v.col_mut(c).iter_mut().for_each(|x| *x /= after);
+                    break;
+                }
+                tries += 1;
+                if tries > 8 {
+                    // Q and the block already span the space (s + c ≥ D): cannot happen while
+                    // s + b ≤ D, kept as a guard against an endless loop.
+                    v.col_mut(c).iter_mut().for_each(|x| *x = 0.0);
+                    break;
+                }
+                self.rng.fill_normal(v.col_mut(c));
+            }
+        }
+    }
+}
+
+/// Runs the solver on rows that can be read again: `read_pass` is called once per pass with
+/// the pass input and must feed every row (in blocks) to the share it is given.
+pub fn solve(
+    d: usize,
+    k: usize,
+    settings: Settings,
+    read_pass: &mut dyn FnMut(&PassInput, &mut PassShare) -> Result<()>,
+) -> Result<Solution> {
+    let mut solver = TopK::new(d, k, settings)?;
+    while let Some(input) = solver.next_pass() {
+        let mut share = PassShare::new(&input);
+        read_pass(&input, &mut share)?;
+        if solver.finish_pass(share)? {
+            break;
+        }
+    }
+    solver.solution().cloned().ok_or_else(|| Error::Setting("top k: the solver stopped without a result".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::eigen::eigenvalues_desc;
+
+    /// A small matrix with an offset mean: covariance by definition, its eigenvalues by the
+    /// dense solver, against the top k from passes of 7 rows.
+    #[test]
+    fn matches_the_dense_solver_and_merges_shares() {
+        let (n, d, k) = (60usize, 24usize, 5usize);
+        let mut rng = Rng::new(3);
+        let mut x = vec![0.0; n * d];
+        rng.fill_normal(&mut x);
+        for (i, v) in x.iter_mut().enumerate() {
+            let j = i % d;
+            *v = *v * (1.0 + j as f64).powf(-0.8) + 100.0 + j as f64;
+        }
+        let mean: Vec<f64> = (0..d).map(|j| (0..n).map(|i| x[i * d + j]).sum::<f64>() / n as f64).collect();
+        let mut c = vec![0.0; d * d];
+        for i in 0..n {
+            for a in 0..d {
+                for b in 0..d {
+                    c[a * d + b] += (x[i * d + a] - mean[a]) * (x[i * d + b] - mean[b]) / (n - 1) as f64;
+                }
+            }
+        }
+        let want = eigenvalues_desc(&c, d).unwrap();
+        let sol = solve(d, k, Settings { oversample: 2, ..Settings::default() }, &mut |input, share| {
+            // Two shares of rows, merged, as two workers would.
+            let mut other = PassShare::new(input);
+            for (i, rows) in x.chunks(7 * d).enumerate() {
+                let target = if i % 2 == 0 { &mut *share } else { &mut other };
+                target.add_rows(input, rows, rows.len() / d)?;
+            }
+            let other = PassShare::from_flat(&other.to_flat())?;
+            share.merge(&other)
+        })
+        .unwrap();
+        assert!(sol.converged, "{sol:?}");
+        let trace: f64 = (0..d).map(|j| c[j * d + j]).sum();
+        assert!((sol.trace - trace).abs() <= 1e-12 * trace);
+        for (g, w) in sol.values.iter().zip(&want) {
+            assert!((g - w).abs() <= 1e-10 * w, "{g} vs {w}");
+        }
+        assert_eq!(sol.values.len(), k);
+    }
+
+    #[test]
+    fn refuses_k_out_of_range_and_odd_shares() {
+        assert!(TopK::new(10, 0, Settings::default()).unwrap_err().to_string().contains("at least 1"));
+        assert!(TopK::new(10, 11, Settings::default()).is_err());
+        assert!(TopK::new(5000, 2049, Settings::default()).is_err());
+        assert!(PassInput::from_flat(&[3.0, 1.0, 0.0]).is_err());
+        assert!(PassShare::from_flat(&[3.0, 10.0, 0.0, 1.0]).is_err());
+        let input = PassInput::from_flat(&[2.0, 0.0]).unwrap();
+        let mut share = PassShare::new(&input);
+        assert!(share.add_rows(&input, &[1.0, f64::NAN], 1).is_err());
+    }
+}
