@@ -77,6 +77,32 @@ fn three_shares_merged_analyse_as_the_whole_file_and_numpy() {
             "{first}"
         );
     }
+    // The shares given to analyze together are merged there, in any order: the same report as
+    // the merged file (the same Chan updates in the same order) and as NumPy.
+    let merged = json(&["analyze", &parts[0], &parts[1], &parts[2], "--json"]);
+    let from_file = json(&["analyze", &temp("m012.safetensors"), "--json"]);
+    assert_eq!(merged["eigenvalues"], from_file["eigenvalues"]);
+    assert_eq!(merged["alpha_fit"], from_file["alpha_fit"]);
+    assert_eq!(merged["warnings"][1], "3 moments files merged (the Chan update): rows of all of them");
+    let shuffled = json(&["analyze", &parts[2], &parts[0], &parts[1], "--json"]);
+    let (a, b) = (shuffled["alpha_fit"]["alpha"].as_f64().unwrap(), merged["alpha_fit"]["alpha"].as_f64().unwrap());
+    assert!((a - b).abs() < 1e-9, "α {a} vs {b}");
+    for (i, (x, y)) in floats(&shuffled["eigenvalues"]).iter().zip(want.iter()).enumerate() {
+        assert!((x - y).abs() <= tol, "λ{i}: {x} vs NumPy {y}");
+    }
+    // A file of rows among them, and what needs rows, are refused by name.
+    let (code, _, stderr) = run(&["analyze", &parts[0], &file]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("plain_h1_test.f32.npy: not a moments file; several files are analysed together"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["analyze", &parts[0], &parts[1], "--bootstrap", "5"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--bootstrap and --top need the rows"), "{stderr}");
+    let (code, _, stderr) = run(&["analyze", &parts[0], &parts[1], "--rows", "0:10"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a moments file holds no rows"), "{stderr}");
 }
 
 #[test]

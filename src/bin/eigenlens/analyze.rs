@@ -9,8 +9,8 @@
 //! rows otherwise; `alpha_interval` and the whole `bootstrap` report join the JSON.
 
 use crate::args::{
-    cli_words, emit, file_name, guesses, note_lines, open_matrix_file, parse_rows, print_json, split_key, Failure,
-    FitArgs, PreArgs, ReadArgs,
+    cli_words, emit, file_name, guesses, note_lines, open_matrix_file, print_json, split_key, BootArgs, Failure,
+    FitArgs, PreArgs, ReadArgs, Resampling, RowArgs,
 };
 use eigenlens::analysis::{self, Preprocess, Report, Share};
 use eigenlens::bootstrap::{bootstrap_alpha, sequence_block, BootstrapReport, BootstrapSettings};
@@ -26,36 +26,24 @@ use std::ops::Range;
 /// layer of a moments file (eigenlens moments, docs/MOMENTS.md)
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
-    /// The matrix: a file, or FILE:KEY for one array of a .npz or .safetensors file (one layer of
-    /// a moments file)
-    #[arg(value_name = "FILE[:KEY]")]
-    pub file: String,
+    /// The matrix: a file, or FILE:KEY for one array of a .npz, .safetensors or .pt file (one
+    /// layer of a moments file). Several moments files of one layer's rows (one per GPU or
+    /// machine) are merged and analysed as one: M1 M2 … or M1:LAYER M2 …
+    #[arg(value_name = "FILE[:KEY]", required = true, num_args = 1..)]
+    pub files: Vec<String>,
     #[command(flatten)]
     pub fit: FitArgs,
     #[command(flatten)]
     pub pre: PreArgs,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// Analyse only rows A to B of the matrix as read (0-based, B exclusive; either end may be left out)
-    #[arg(long, value_name = "A:B", value_parser = parse_rows)]
-    pub rows: Option<Range<u64>>,
-    /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
-    #[arg(long)]
-    pub drop_nonfinite: bool,
+    #[command(flatten)]
+    pub rows: RowArgs,
     /// Print one JSON object (every figure, all D eigenvalues, the diagnostics) instead of a summary
     #[arg(long)]
     pub json: bool,
-    /// Bootstrap α with B resamples (holds the rows in memory): adds `alpha_interval` and
-    /// `bootstrap` to the JSON
-    #[arg(long, value_name = "B")]
-    pub bootstrap: Option<usize>,
-    /// Rows per resampled block [default: whole sequences (T rows, T − K with --skip-positions K)
-    /// for an [S, T, H] tensor, whose tokens are not independent; else single rows]
-    #[arg(long, value_name = "L", requires = "bootstrap")]
-    pub block: Option<usize>,
-    /// Seed of the bootstrap's resamples
-    #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
-    pub seed: u64,
+    #[command(flatten)]
+    pub boot: BootArgs,
     /// Only the top K eigenvalues, without forming the D × D covariance (for wide layers): block
     /// Krylov in passes over the rows; α's range capped at K; PR, effective rank and k90 as bounds
     #[arg(long, value_name = "K")]
@@ -73,41 +61,51 @@ pub fn bootstrap_with(pre: &Preprocess) -> Result<(), Failure> {
     })
 }
 
+impl AnalyzeArgs {
+    /// The file analysed (the first of several moments files).
+    fn file(&self) -> &str {
+        &self.files[0]
+    }
+}
+
 pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
+    if args.files.len() > 1 {
+        return run_merged(&args);
+    }
     let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
-    if args.bootstrap.is_some() {
+    if args.boot.bootstrap.is_some() {
         bootstrap_with(&pre)?;
     }
-    if args.bootstrap.is_some() && is_moments_file(&args.file) {
+    if args.boot.bootstrap.is_some() && is_moments_file(args.file()) {
         return Err(Failure::Usage(
             "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves".into(),
         ));
     }
     let mut report = match args.top {
         Some(k) => {
-            if args.bootstrap.is_some() || pre != Preprocess::default() || args.drop_nonfinite {
+            if args.boot.bootstrap.is_some() || pre != Preprocess::default() || args.rows.drop_nonfinite {
                 return Err(Failure::Usage(
                     "--top computes the covariance's top K from passes over the rows as read: it does not combine \
                      with --bootstrap, --standardize, --remove-top, --centre-positions or --drop-nonfinite"
                         .into(),
                 ));
             }
-            if is_moments_file(&args.file) {
+            if is_moments_file(args.file()) {
                 return Err(Failure::Usage(
                     "--top is for rows too wide to form C; a moments file already holds C: analyse it without --top"
                         .into(),
                 ));
             }
-            top_k_report_of(&args.file, args.rows.clone(), &options, &fit, k)?
+            top_k_report_of(args.file(), args.rows.rows.clone(), &options, &fit, k)?
         }
-        None => report_of(&args.file, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre)?,
+        None => report_of(args.file(), args.rows.rows.clone(), args.rows.drop_nonfinite, &options, &fit, &pre)?,
     };
     // What the reader guessed comes first among the notes: it decides what the rest is about.
-    let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(&args.file, info, false));
+    let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(args.file(), info, false));
     notes.extend(report.warnings.iter().map(|w| cli_words(w)));
     report.warnings = notes;
-    let boot = match (args.bootstrap, &report.source) {
-        (Some(b), Some(info)) => Some(bootstrap(&args, info, b, &options, &fit)?),
+    let boot = match (args.boot.resampling(), &report.source) {
+        (Some(how), Some(info)) => Some(bootstrap(&args, info, &how, &options, &fit)?),
         _ => None,
     };
     match (args.json, boot) {
@@ -131,25 +129,62 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     }
 }
 
+/// Several moments files of one layer's rows, merged (the Chan update, in any order) and
+/// analysed as one (`moments_file::report_of_files`); the layer is the first file's KEY. Files of
+/// rows, --top and --bootstrap need the rows and are refused.
+fn run_merged(args: &AnalyzeArgs) -> Result<(), Failure> {
+    if let Some(rows) = args.files.iter().find(|spec| !is_moments_file(spec)) {
+        return Err(Failure::Usage(format!(
+            "{rows}: not a moments file; several files are analysed together only when each is a moments file \
+             (eigenlens moments, eigenlens.Moments): analyse a file of rows on its own"
+        )));
+    }
+    if args.boot.bootstrap.is_some() || args.top.is_some() {
+        return Err(Failure::Usage(
+            "--bootstrap and --top need the rows, and moments files hold none: analyse the activations themselves"
+                .into(),
+        ));
+    }
+    let (fit, pre) = (args.fit.request(), args.pre.preprocess());
+    moments_file::check_row_settings(
+        args.rows.rows.is_some(),
+        args.rows.drop_nonfinite,
+        &args.read.options(),
+        pre.centre_positions,
+    )
+    .map_err(|e| Failure::Usage(e.to_string()))?;
+    let key = split_key(args.file()).1;
+    let layers = args
+        .files
+        .iter()
+        .map(|spec| {
+            let path = split_key(spec).0;
+            let input = |e: eigenlens::Error| Failure::Input(format!("{path}: {e}"));
+            let mut source = eigenlens::read::source::FileSource::open(path).map_err(input)?;
+            moments_file::read(&mut source).map_err(input)
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let name = file_name(split_key(args.file()).0);
+    let mut report = moments_file::report_of_files(layers, key, &name, &fit, &pre)
+        .map_err(|e| Failure::Input(format!("{}: {e}", args.files.join(" + "))))?;
+    report.warnings = report.warnings.iter().map(|w| cli_words(w)).collect();
+    if args.json {
+        print_json(&report)
+    } else {
+        emit(&summary(&report))
+    }
+}
+
 /// The bootstrap of α over the same rows, in blocks of `--block` rows (whole sequences of a
 /// 3-D tensor by default, and the notes say so).
 fn bootstrap(
     args: &AnalyzeArgs,
     info: &ArrayInfo,
-    b: usize,
+    how: &Resampling,
     options: &ReadOptions,
     fit: &FitRequest,
 ) -> Result<BootstrapReport, Failure> {
-    let how = Resampling { b, block: args.block, seed: args.seed };
-    bootstrap_file(&args.file, args.rows.clone(), args.drop_nonfinite, info, options, fit, &how)
-}
-
-/// How a bootstrap resamples: B resamples, blocks of `block` rows (None: whole sequences of a
-/// 3-D tensor, else single rows), the seed.
-pub struct Resampling {
-    pub b: usize,
-    pub block: Option<usize>,
-    pub seed: u64,
+    bootstrap_file(args.file(), args.rows.rows.clone(), args.rows.drop_nonfinite, info, options, fit, how)
 }
 
 /// The bootstrap of α with `fit` over the rows of `spec` (FILE[:KEY]) as read, held in memory.

@@ -4,6 +4,7 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use eigenlens::analysis::Preprocess;
+use eigenlens::bootstrap::BootstrapSettings;
 use eigenlens::read::{ArrayInfo, Header, IndexCol, ReadOptions};
 use eigenlens::stats::{Estimator, FitRequest, RangePreset};
 use std::io::Write;
@@ -128,6 +129,48 @@ impl ReadArgs {
             skip_positions: self.skip_positions,
         }
     }
+}
+
+/// Which rows are read (analyze, compare, moments).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct RowArgs {
+    /// Only rows A to B of each matrix as read (0-based, B exclusive; either end may be left out)
+    #[arg(long, value_name = "A:B", value_parser = parse_rows)]
+    pub rows: Option<Range<u64>>,
+    /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
+    #[arg(long)]
+    pub drop_nonfinite: bool,
+}
+
+/// The bootstrap of α (analyze, compare).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct BootArgs {
+    /// Bootstrap α with B resamples (holds a file's rows in memory, one file at a time): adds
+    /// `alpha_interval` to the JSON (and, for one file, the whole `bootstrap`)
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Rows per resampled block [default: whole sequences (T rows, T − K with --skip-positions K)
+    /// for an [S, T, H] tensor, whose tokens are not independent; else single rows]
+    #[arg(long, value_name = "L", requires = "bootstrap")]
+    pub block: Option<usize>,
+    /// Seed of the bootstrap's resamples
+    #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
+    pub seed: u64,
+}
+
+impl BootArgs {
+    /// How to resample, when --bootstrap asks for it.
+    pub fn resampling(&self) -> Option<Resampling> {
+        self.bootstrap.map(|b| Resampling { b, block: self.block, seed: self.seed })
+    }
+}
+
+/// How a bootstrap resamples: B resamples, blocks of `block` rows (None: whole sequences of a
+/// 3-D tensor, else single rows), the seed.
+pub struct Resampling {
+    pub b: usize,
+    pub block: Option<usize>,
+    pub seed: u64,
 }
 
 /// A reader's guess or a report's warning in the CLI's words: the setting it names becomes the

@@ -8,15 +8,14 @@
 //! rows, whole sequences of a 3-D tensor by default) with the fit over the common range, and
 //! puts each interval beside that layer's α (`layers[i].alpha_interval` in the JSON).
 
-use crate::analyze::{bootstrap_file, report_of, Resampling};
-use crate::args::{emit, guesses, parse_rows, print_json, Failure, FitArgs, PreArgs, ReadArgs};
+use crate::analyze::{bootstrap_file, report_of};
+use crate::args::{emit, guesses, print_json, BootArgs, Failure, FitArgs, PreArgs, ReadArgs, Resampling, RowArgs};
 use eigenlens::analysis::Report;
-use eigenlens::bootstrap::{AlphaInterval, BootstrapSettings};
+use eigenlens::bootstrap::AlphaInterval;
 use eigenlens::stats::compare::{compare, Comparison};
 use eigenlens::stats::spectrum::significant;
 use eigenlens::stats::FitRequest;
 use std::fmt::Write;
-use std::ops::Range;
 
 /// α of several layers fitted over one common range of ranks, with N/D per file (finite N
 /// biases α upward more where N/D is smaller)
@@ -31,25 +30,13 @@ pub struct CompareArgs {
     pub pre: PreArgs,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// Use only rows A to B of every matrix as read (0-based, B exclusive; either end may be left out)
-    #[arg(long, value_name = "A:B", value_parser = parse_rows)]
-    pub rows: Option<Range<u64>>,
-    /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
-    #[arg(long)]
-    pub drop_nonfinite: bool,
+    #[command(flatten)]
+    pub rows: RowArgs,
     /// Print one JSON object (the common range, each layer's fit on it, warnings)
     #[arg(long)]
     pub json: bool,
-    /// Bootstrap each file's α over the common range with B resamples (holds each file's rows
-    /// in memory in turn): adds `alpha_interval` to every layer
-    #[arg(long, value_name = "B")]
-    pub bootstrap: Option<usize>,
-    /// Rows per resampled block [default: whole sequences of an [S, T, H] tensor; else single rows]
-    #[arg(long, value_name = "L", requires = "bootstrap")]
-    pub block: Option<usize>,
-    /// Seed of the bootstrap's resamples
-    #[arg(long, value_name = "S", default_value_t = BootstrapSettings::default().seed, requires = "bootstrap")]
-    pub seed: u64,
+    #[command(flatten)]
+    pub boot: BootArgs,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
@@ -57,15 +44,15 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let reports: Vec<Report> = args
         .files
         .iter()
-        .map(|spec| report_of(spec, args.rows.clone(), args.drop_nonfinite, &options, &fit, &pre))
+        .map(|spec| report_of(spec, args.rows.rows.clone(), args.rows.drop_nonfinite, &options, &fit, &pre))
         .collect::<Result<_, _>>()?;
     let layers: Vec<_> = reports.iter().zip(&args.files).map(|(r, name)| r.layer(name)).collect();
     let mut comparison = compare(&layers, &fit);
     let notes =
         reports.iter().zip(&args.files).flat_map(|(r, spec)| r.source.iter().flat_map(|i| guesses(spec, i, true)));
     comparison.warnings.splice(0..0, notes.collect::<Vec<_>>());
-    let intervals = match args.bootstrap {
-        Some(b) if comparison.reason.is_none() => intervals(&args, &reports, &comparison, b)?,
+    let intervals = match args.boot.resampling() {
+        Some(how) if comparison.reason.is_none() => intervals(&args, &reports, &comparison, &how)?,
         _ => Vec::new(),
     };
     if args.json {
@@ -88,18 +75,18 @@ fn intervals(
     args: &CompareArgs,
     reports: &[Report],
     c: &Comparison,
-    b: usize,
+    how: &Resampling,
 ) -> Result<Vec<Option<AlphaInterval>>, Failure> {
     crate::analyze::bootstrap_with(&args.pre.preprocess())?;
     let fit = FitRequest { lo: c.rank_lo, hi: c.rank_hi, ..args.fit.request() };
-    let how = Resampling { b, block: args.block, seed: args.seed };
     let options = args.read.options();
     reports
         .iter()
         .zip(&args.files)
         .map(|(r, spec)| {
             let info = r.source.clone().unwrap_or_default();
-            let boot = bootstrap_file(spec, args.rows.clone(), args.drop_nonfinite, &info, &options, &fit, &how)?;
+            let boot =
+                bootstrap_file(spec, args.rows.rows.clone(), args.rows.drop_nonfinite, &info, &options, &fit, how)?;
             Ok(boot.alpha_interval)
         })
         .collect()

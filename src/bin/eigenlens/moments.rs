@@ -3,9 +3,8 @@
 //! analysed (`eigenlens analyze M.safetensors`) without the rows.
 
 use crate::analyze::{accumulate_file, is_moments_file};
-use crate::args::{emit, file_name, note_lines, parse_rows, split_key, Failure, ReadArgs};
+use crate::args::{emit, file_name, note_lines, split_key, Failure, ReadArgs, RowArgs};
 use eigenlens::moments_file::{self, LayerMoments};
-use std::ops::Range;
 use std::path::Path;
 
 /// Writes the moments (count, mean, scatter, min, max) of a matrix's rows as a moments file
@@ -17,12 +16,8 @@ pub struct MomentsArgs {
     pub file: String,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// Only rows A to B of the matrix as read (0-based, B exclusive; either end may be left out)
-    #[arg(long, value_name = "A:B", value_parser = parse_rows)]
-    pub rows: Option<Range<u64>>,
-    /// Drop rows holding NaN or ±Inf (and count them) instead of stopping at the first
-    #[arg(long)]
-    pub drop_nonfinite: bool,
+    #[command(flatten)]
+    pub rows: RowArgs,
     /// The moments file to write
     #[arg(long, value_name = "M.safetensors")]
     pub out: String,
@@ -44,7 +39,7 @@ pub fn run(args: MomentsArgs) -> Result<(), Failure> {
     });
     let pre = eigenlens::analysis::Preprocess::default();
     let (info, share) =
-        accumulate_file(&args.file, args.rows.clone(), args.drop_nonfinite, &args.read.options(), &pre)?;
+        accumulate_file(&args.file, args.rows.rows.clone(), args.rows.drop_nonfinite, &args.read.options(), &pre)?;
     let (acc, rounding) = (share.acc, share.rounding);
     let (n, d) = (acc.moments.count(), acc.moments.dim());
     let share = LayerMoments { layer, moments: acc.moments, source_dtype: info.dtype.clone(), cross_scatter: None };
