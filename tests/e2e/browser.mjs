@@ -6,6 +6,7 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import * as chromiumDriver from './drivers/chromium.mjs';
 import { ROOT, serveDist } from './drivers/serve.mjs';
+import { armOutcome, mainSettled, outcome } from './in-page.mjs';
 import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,38 +159,15 @@ export const shown = (page, sel = '#spectrum') => page.locator(sel).evaluate((e)
 });
 
 /** Waits until the page's spectrum element has rendered and is idle. */
-export const settledMain = (page, timeout = 60_000) => page.waitForFunction(() => {
-  const e = document.querySelector('#spectrum');
-  return e && !e.hasAttribute('data-busy') && (e.dataset.state === 'done' || e.dataset.state === 'error');
-}, null, { timeout });
+export const settledMain = (page, timeout = 60_000) => page.waitForFunction(mainSettled, null, { timeout });
 
 /**
- * Arms a wait for what happens next on index.html: 'render' or 'error' from the spectrum element,
- * 'page-error' (the drop zone's error line) or 'chooser' (the array chooser opened). Returns a
- * function that resolves with which.
+ * Arms a wait for what happens next on index.html (in-page.mjs `armOutcome`: 'render', 'error',
+ * 'page-error' or 'chooser'). Returns a function that resolves with which.
  */
 export async function nextOutcome(page) {
-  // Wrapped in an object: evaluateHandle would wait for a bare promise to settle.
-  const handle = await page.evaluateHandle(() => ({ outcome: new Promise((resolve) => {
-    const spectrum = document.querySelector('#spectrum');
-    const obs = new MutationObserver(() => check());
-    const done = (what) => {
-      spectrum.removeEventListener('eigenlens-render', onRender);
-      spectrum.removeEventListener('eigenlens-error', onError);
-      obs.disconnect();
-      resolve(what);
-    };
-    const onRender = () => done('render');
-    const onError = () => done('error');
-    const check = () => {
-      if (!document.querySelector('#error').hidden) done('page-error');
-      else if (!document.querySelector('#chooser').hidden) done('chooser');
-    };
-    spectrum.addEventListener('eigenlens-render', onRender);
-    spectrum.addEventListener('eigenlens-error', onError);
-    obs.observe(document.querySelector('#input'), { subtree: true, attributes: true, attributeFilter: ['hidden'] });
-  }) }));
-  return () => page.evaluate((h) => h.outcome, handle);
+  await page.evaluate(armOutcome);
+  return () => page.evaluate(outcome);
 }
 
 /** Opens `path` through the page's drop-zone input and waits for the outcome (see nextOutcome). */

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import * as chromium from './drivers/chromium.mjs';
 import * as firefox from './drivers/firefox.mjs';
 import { data, tempFile, npyBytes, f32 } from './browser.mjs';
+import { armOutcome, mainSettled, outcome } from './in-page.mjs';
 import { cliJson } from './cli.mjs';
 
 const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
@@ -42,39 +43,12 @@ const shownFn = (sel) => {
 };
 const shown = (tab, sel = '#spectrum') => tab.evaluate(shownFn, sel);
 
-const settledMain = (tab) => tab.waitFor(() => {
-  const e = document.querySelector('#spectrum');
-  return e && !e.hasAttribute('data-busy') && (e.dataset.state === 'done' || e.dataset.state === 'error');
-});
+const settledMain = (tab) => tab.waitFor(mainSettled);
 
-/**
- * Arms a wait for what happens next on index.html: 'render' or 'error' from the spectrum element,
- * 'page-error' (the drop zone's error line) or 'chooser' (the array chooser opened). Returns a
- * function that resolves with which. The promise lives on window: evaluate awaits it in both engines.
- */
+/** Arms a wait for what happens next on index.html (in-page.mjs); returns a function that resolves with it. */
 async function nextOutcome(tab) {
-  await tab.evaluate(() => {
-    window.__eigenlensOutcome = new Promise((resolve) => {
-      const spectrum = document.querySelector('#spectrum');
-      const obs = new MutationObserver(() => check());
-      const done = (what) => {
-        spectrum.removeEventListener('eigenlens-render', onRender);
-        spectrum.removeEventListener('eigenlens-error', onError);
-        obs.disconnect();
-        resolve(what);
-      };
-      const onRender = () => done('render');
-      const onError = () => done('error');
-      const check = () => {
-        if (!document.querySelector('#error').hidden) done('page-error');
-        else if (!document.querySelector('#chooser').hidden) done('chooser');
-      };
-      spectrum.addEventListener('eigenlens-render', onRender);
-      spectrum.addEventListener('eigenlens-error', onError);
-      obs.observe(document.querySelector('#input'), { subtree: true, attributes: true, attributeFilter: ['hidden'] });
-    });
-  });
-  return () => tab.evaluate(() => window.__eigenlensOutcome);
+  await tab.evaluate(armOutcome);
+  return () => tab.evaluate(outcome);
 }
 
 /** Opens `path` through the drop zone's file input and waits for the outcome (see nextOutcome). */
