@@ -13,7 +13,7 @@ const style = {
 };
 
 export default [
-  { ignores: ['dist/', 'node_modules/', 'target/', 'www/pkg/', 'fuzz/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'target/', 'www/pkg/', 'fuzz/', 'bench/results/', '**/.venv*/'] },
   js.configs.recommended,
   {
     files: ['www/**/*.js'],
