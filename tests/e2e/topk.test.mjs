@@ -116,3 +116,18 @@ test('a small file with top set gives the full solver\'s top k', { timeout: 120_
   const pr = top.top_k.bounds.participation_ratio;
   assert.ok(pr.low <= pr.high);
 });
+
+test('a top-k analysis can be cancelled mid-pass, and the element says so', { timeout: 240_000 }, async () => {
+  const { page } = ctx;
+  await page.locator('#top-k').fill('');
+  await page.locator('#top-k').dispatchEvent('change');
+  await page.setInputFiles('#file', wide);
+  await page.waitForFunction(() => document.querySelector('#spectrum').dataset.proposal, null, { timeout: 60_000 });
+  await page.locator('#spectrum [part~="topk-accept"]').click();
+  // Cancel once the status line says a pass is under way.
+  await page.waitForFunction(() => /pass \d+ of at most \d+/.test(
+    document.querySelector('#spectrum').shadowRoot.querySelector('[part~="status"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.locator('#spectrum').evaluate((e) => e.abortJob());
+  await page.waitForFunction(() => document.querySelector('#spectrum').dataset.state === 'error', null, { timeout: 30_000 });
+  assert.match((await shown(page)).error, /Cancelled reading wide_512x16384\.f32\.npy/);
+});
