@@ -15,6 +15,10 @@
 //!   costs more than it saves).
 //!
 //! Shares are contiguous row ranges, cut at `from + ⌊(to − from)·i / k⌋`, in row order.
+//!
+//! The top-k solver's passes ([`row_shares_top_k`]) split by the same rule without the width
+//! limit: a pass's share holds D × b numbers (b = k + oversample columns), never D × D, so a
+//! file of any width is split when it can seek and each share gets enough values.
 
 use crate::read::{ArrayInfo, Format};
 use std::ops::Range;
@@ -35,13 +39,35 @@ pub fn seekable(file_name: &str) -> bool {
 /// file `file_name`, restricted to `rows` when given (clamped to the array). One range (the
 /// whole request) when splitting would not pay.
 pub fn row_shares(file_name: &str, info: &ArrayInfo, rows: Option<Range<u64>>, readers: usize) -> Vec<Range<u64>> {
+    split(file_name, info, rows, readers, MAX_SPLIT_UNITS)
+}
+
+/// The row ranges of one top-k pass (`crate::linalg::topk`), at most `readers` of them: as
+/// [`row_shares`], but a file wider than [`MAX_SPLIT_UNITS`] is split too (a pass's share
+/// holds D × b values, not the D × D moments).
+pub fn row_shares_top_k(
+    file_name: &str,
+    info: &ArrayInfo,
+    rows: Option<Range<u64>>,
+    readers: usize,
+) -> Vec<Range<u64>> {
+    split(file_name, info, rows, readers, usize::MAX)
+}
+
+fn split(
+    file_name: &str,
+    info: &ArrayInfo,
+    rows: Option<Range<u64>>,
+    readers: usize,
+    max_units: usize,
+) -> Vec<Range<u64>> {
     let range = rows.unwrap_or(0..info.rows);
     let from = range.start.min(info.rows);
     let to = range.end.min(info.rows).max(from);
     let span = to - from;
     let by_size = span.saturating_mul(info.cols as u64) / MIN_VALUES_PER_SHARE;
     let k = (readers as u64).min(by_size).max(1);
-    if k < 2 || info.cols > MAX_SPLIT_UNITS || !seekable(file_name) {
+    if k < 2 || info.cols > max_units || !seekable(file_name) {
         return std::iter::once(from..to).collect();
     }
     (0..k).map(|i| from + cut(span, i, k)..from + cut(span, i + 1, k)).collect()
@@ -87,5 +113,20 @@ mod tests {
         assert_eq!(row_shares("x.npy", &info(50_000, 8192), None, 4), vec![0..50_000]);
         // A range past the end is clamped, never inverted.
         assert_eq!(row_shares("x.npy", &info(100, 4), Some(500..900), 4), vec![100..100]);
+    }
+
+    #[test]
+    fn top_k_passes_split_files_of_any_width() {
+        // 512 × 16 384 = 2²³ values: four shares of 2²¹, by the same cuts as row_shares.
+        let wide = info(512, 16_384);
+        assert_eq!(row_shares("x.npy", &wide, None, 4), vec![0..512]);
+        assert_eq!(row_shares_top_k("x.npy", &wide, None, 4), vec![0..128, 128..256, 256..384, 384..512]);
+        assert_eq!(row_shares_top_k("x.npy", &wide, None, 8), vec![0..128, 128..256, 256..384, 384..512]);
+        // Still one reader for text, and where a share would be too small.
+        assert_eq!(row_shares_top_k("x.csv", &wide, None, 4), vec![0..512]);
+        assert_eq!(row_shares_top_k("x.npy", &info(1000, 64), None, 4), vec![0..1000]);
+        // Where the width limit does not apply, the two plans agree.
+        let narrow = info(50_000, 2048);
+        assert_eq!(row_shares_top_k("x.npy", &narrow, None, 4), row_shares("x.npy", &narrow, None, 4));
     }
 }

@@ -12,6 +12,17 @@
 
 const MAX_WORKERS = 4;
 
+// The memory budget of one worker, and what the full analysis of a D-unit file needs in it. A
+// file wider than the core's split limit (4096 units) is read by one worker, which holds the
+// D × D moments and, for the eigenvalues, about as much again: 2 · D² · 8 bytes (1 GiB at
+// D = 8192, which the page runs; 4 GiB at D = 16 384, beyond a wasm32 instance). Above the
+// budget the page does not start the full analysis: it proposes the top k eigenvalues only,
+// with the largest k ≤ 256 whose solver fits TOP_K_BUDGET (TopKSolver.memoryBytes).
+export const WORKER_BUDGET = 2 ** 30;
+export const TOP_K_BUDGET = 768 * 2 ** 20;
+/** Bytes the full analysis of D units holds in one worker (the moments and the eigendecomposition). */
+export const fullBytes = (d) => 2 * d * d * 8;
+
 /** The peak wasm memory (bytes) any worker has reported, for the large-file tests. */
 export const stats = { wasmBytes: 0, workersUsed: 0 };
 
@@ -126,6 +137,7 @@ function stop(job) {
     t.reject(cancelled());
   }
   job.tasks.clear();
+  for (const f of job.stops) f();
   job.reject(cancelled());
   dispatch();
 }
@@ -133,7 +145,7 @@ function stop(job) {
 /** Runs `body(job)` as one job, cancelled by `signal` (an AbortSignal) or by cancel(). */
 function asJob(signal, body) {
   if (signal?.aborted) return Promise.reject(cancelled());
-  const job = { tasks: new Set(), cancelled: false, reject: null };
+  const job = { tasks: new Set(), cancelled: false, reject: null, stops: [] };
   const onAbort = () => stop(job);
   const done = new Promise((resolve, reject) => {
     job.reject = reject;
@@ -173,6 +185,19 @@ export function cancel() {
   }
 }
 
+/** The proposal of a top-k analysis for a file too wide for the full one: an Error with `proposal`. */
+function proposal(info, k) {
+  const d = info.cols;
+  const gib = (b) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const e = new Error(`D = ${d.toLocaleString('en')} units: the full covariance needs about ${gib(fullBytes(d))} ` +
+    `(the D × D moments and their eigendecomposition, 2 · D² · 8 bytes) in one worker, above this page's ` +
+    `${gib(WORKER_BUDGET)} budget, so the full analysis was not started. The top ${k} eigenvalues can be computed ` +
+    'in passes over the rows without forming the covariance (α fitted within the top k; participation ratio, ' +
+    'effective rank and k₉₀ then come as bounds).');
+  e.proposal = { d, k, bytes: fullBytes(d), budget: WORKER_BUDGET };
+  return e;
+}
+
 async function analyze(job, message, onProgress) {
   const { file, files, key, read, options } = message;
   // Several moments files (shares of one layer's rows): the core merges them in one worker.
@@ -180,16 +205,17 @@ async function analyze(job, message, onProgress) {
     stats.workersUsed = 1;
     return task(job, { type: 'analyzeMoments', files, key, read, options }, onProgress);
   }
+  if (options?.top) return topK(job, message, onProgress);
   // Per-position centring needs each position's sums, which the flat shares do not carry: one worker.
   const readers = options?.centre_positions ? 1 : poolSize();
   let plan = null;
-  if (readers > 1) {
-    try {
-      plan = await task(job, { type: 'plan', file, key, read, rows: options?.rows ?? null, readers });
-    } catch (e) {
-      if (job.cancelled) throw e; // otherwise the single-worker path reports the error in full
-    }
+  try {
+    plan = await task(job, { type: 'plan', file, key, read, rows: options?.rows ?? null, readers, budget: TOP_K_BUDGET });
+  } catch (e) {
+    if (job.cancelled) throw e; // otherwise the single-worker path reports the error in full
   }
+  // Too wide for the D × D moments: nothing heavy starts; the caller offers top k instead.
+  if (plan && !plan.moments && fullBytes(plan.info.cols) > WORKER_BUDGET) throw proposal(plan.info, plan.proposed_k);
   if (!plan || plan.shares.length < 2) {
     stats.workersUsed = 1;
     return task(job, message, onProgress);
@@ -212,6 +238,92 @@ async function analyze(job, message, onProgress) {
   };
   const report = await task(job, { type: 'merge', parts, options: merge }, null, parts.map((p) => p.buffer));
   return { ...report, source: info };
+}
+
+/**
+ * A worker of its own for one job, outside the pool (the top-k solver's state between passes):
+ * `call(message, transfer)` resolves with its result; the job's cancel terminates it.
+ */
+function ownWorker(job) {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  compiledWasm().then((module) => w.postMessage({ type: 'init', module }), () => w.postMessage({ type: 'init' }));
+  const pending = new Map();
+  let next = 0;
+  const fail = (e) => {
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  w.onmessage = ({ data }) => {
+    const p = pending.get(data.id);
+    if (!p) return;
+    if (data.wasmBytes) stats.wasmBytes = Math.max(stats.wasmBytes, data.wasmBytes);
+    if (data.type === 'progress') return;
+    pending.delete(data.id);
+    data.type === 'result' ? p.resolve(data.result) : p.reject(new Error(data.message));
+  };
+  w.onerror = (e) => {
+    e.preventDefault?.();
+    fail(new Error(e.message || 'the top-k worker failed to start'));
+  };
+  const close = () => {
+    w.terminate();
+    fail(cancelled());
+  };
+  job.stops.push(close);
+  const call = (message, transfer = []) => {
+    if (job.cancelled) return Promise.reject(cancelled());
+    return new Promise((resolve, reject) => {
+      const id = ++next;
+      pending.set(id, { resolve, reject });
+      w.postMessage({ ...message, id }, transfer);
+    });
+  };
+  return { call, close };
+}
+
+/**
+ * The top k eigenvalues (`options.top`; issue 16): the solver's state lives in a worker of its
+ * own; each pass's rows are split by the core's plan (`rowSharesTopK`) over the pool, each
+ * worker streams its rows into a TopKPassWorker inside Rust and returns its share, and the
+ * solver adds the shares and ends the pass. Progress: bytes of this pass, `pass` of at most
+ * `maxPasses`.
+ */
+async function topK(job, message, onProgress) {
+  const { file, key, read, options } = message;
+  const combined = ['standardize', 'remove_top', 'centre_positions', 'drop_nonfinite'].filter((o) => options[o]);
+  if (combined.length) {
+    throw new Error(`top k computes the covariance's top k from passes over the rows as read: it does not combine ` +
+      `with ${combined.join(', ')}`);
+  }
+  const plan = await task(job, { type: 'plan', file, key, read, rows: options.rows ?? null, readers: poolSize(), top: true });
+  if (plan.moments) {
+    throw new Error('top k is for rows too wide to form C; a moments file already holds C: analyse it without top k');
+  }
+  const { info, shares } = plan;
+  stats.workersUsed = shares.length;
+  const solver = ownWorker(job);
+  try {
+    let state = await solver.call({ type: 'topkNew', d: info.cols, k: options.top, options: { fit: options.fit } });
+    const rows = shares.at(-1)[1] - shares[0][0];
+    const total = info.rows > 0 ? Math.round((info.data_bytes * rows) / info.rows) : 0;
+    while (state.input) {
+      const { input } = state;
+      const pass = state.passes + 1;
+      const seen = shares.map(() => ({ done: 0, rows: 0 }));
+      const parts = await Promise.all(shares.map(([from, to], i) =>
+        task(job, { type: 'topkPass', file, key, read, input, from, to }, (p) => {
+          seen[i] = p;
+          const sum = (k) => seen.reduce((s, x) => s + x[k], 0);
+          onProgress?.({ done: sum('done'), total, rows: sum('rows'), pass, maxPasses: state.max_passes });
+        })));
+      for (const share of parts) await solver.call({ type: 'topkShare', share }, [share.buffer]);
+      state = await solver.call({ type: 'topkEnd' });
+    }
+    const report = await solver.call({ type: 'topkFinish' });
+    return { ...report, source: info };
+  } finally {
+    solver.close();
+  }
 }
 
 /**

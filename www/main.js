@@ -27,6 +27,7 @@ const READ_CONTROLS = [
   { id: 'pre-standardize', attr: 'standardize', hash: 'standardize', flag: true },
   { id: 'pre-remove-top', attr: 'remove-top', hash: 'remove_top', off: '' },
   { id: 'pre-centre-positions', attr: 'centre-positions', hash: 'centre_positions', flag: true },
+  { id: 'top-k', attr: 'top', hash: 'top', off: '' },
 ];
 const ON = /^(1|true|yes)$/i;
 
@@ -149,6 +150,9 @@ function wire() {
   for (const id of ['row-from', 'row-to', 'drop-nonfinite', ...READ_CONTROLS.map((c) => c.id)]) {
     $(id).addEventListener('change', applyReadOptions);
   }
+  // The element's own proposal (a file too wide for the full analysis) sets top: the control follows.
+  new MutationObserver(() => { $('top-k').value = spectrum.getAttribute('top') ?? ''; })
+    .observe(spectrum, { attributes: true, attributeFilter: ['top'] });
   new MutationObserver(saveHash).observe(spectrum, {
     attributes: true,
     attributeFilter: ['estimator', 'preset', 'lo', 'hi', 'rows', 'drop-nonfinite', ...READ_CONTROLS.map((c) => c.attr)],

@@ -5,7 +5,7 @@
 // { id, type: 'error', message }, with { id, type: 'progress', ... } in between.
 import init, {
   OpenedFile, analyzeMomentsFiles, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy,
-  toySettings, compareLayers,
+  toySettings, compareLayers, rowSharesTopK, TopKSolver,
 } from './pkg/eigenlens.js';
 
 // The engine's first message is { type: 'init', module }: the wasm it compiled once for all
@@ -62,15 +62,47 @@ function withFile(file, key, read, use) {
   }
 }
 
+/** This worker's top-k solver, when it is the engine's solver worker. */
+let solver = null;
+/** The pass to run next: {input (Float64Array, moved) or null when done, passes, max_passes}. */
+function solverState() {
+  const input = solver.passInput() ?? null;
+  const state = { input, passes: solver.passes(), max_passes: solver.maxPasses };
+  return input ? transfer(state, [input.buffer]) : state;
+}
+
 const handlers = {
   // Every array in the file, as the reader describes them (all fields passed through).
   list: ({ file }) => withFile(file, null, null, (f) => f.list()),
   // The core's plan for splitting the array over `readers` workers: { info, shares: [[from, to], …] }.
   // A moments file has no rows to split: no shares, so one worker analyses it.
-  plan: ({ file, key, read, rows, readers }) => withFile(file, key, read, (f) => {
+  // With `top`, the plan of a top-k pass (rowSharesTopK: any width); with `budget`, the k the
+  // page proposes for a file too wide for its D × D moments (TopKSolver.defaultK).
+  plan: ({ file, key, read, rows, readers, top, budget }) => withFile(file, key, read, (f) => {
     const info = f.info();
-    return { info, shares: f.isMoments ? [] : rowShares(file.name, info, rows ?? null, readers) };
+    const moments = f.isMoments;
+    const split = top ? rowSharesTopK : rowShares;
+    const proposedK = budget && info.cols > 0 ? TopKSolver.defaultK(info.cols, 256, budget) : null;
+    const shares = moments ? [] : split(file.name, info, rows ?? null, readers);
+    return { info, moments, proposed_k: proposedK, shares };
   }),
+  // One reader's share of a top-k pass over rows [from, to) (the rows stay in Rust), flat.
+  topkPass({ id, file, key, read, input, from, to }) {
+    const flat = withFile(file, key, read, (f) => reporting(id, (p) => f.topKPass(input, from, to, p)));
+    return transfer(flat, [flat.buffer]);
+  },
+  // The top-k solver's state, held by a worker of its own between passes (engine.js).
+  topkNew({ d, k, options }) {
+    solver?.free();
+    solver = new TopKSolver(d, k, options ?? {});
+    return solverState();
+  },
+  topkShare: ({ share }) => solver.addShare(share),
+  topkEnd() {
+    solver.endPass();
+    return solverState();
+  },
+  topkFinish: () => solver.finish(),
   analyze: ({ id, file, key, read, options }) => withFile(file, key, read, (f) =>
     reporting(id, (p) => f.analyze(options, p))),
   // Moments files over disjoint rows of one layer, merged by the core (several GPUs' shares).

@@ -252,6 +252,36 @@ impl OpenedFile {
         Ok(Share { acc, rounding, positions: None }.to_flat())
     }
 
+    /// One reader's share of a top-k pass (issue 16): rows `[from, to)` of the array streamed
+    /// block by block into a `PassShare` for the solver's `input` (`TopKSolver.passInput()`),
+    /// returned flat (`PassShare::to_flat`) for `TopKSolver.addShare`. Rows stay in Rust, so no
+    /// block crosses into JavaScript. `progress(bytesDone, bytesTotal, rowsDone)` after each block.
+    #[wasm_bindgen(js_name = topKPass)]
+    pub fn top_k_pass(
+        &self,
+        input: &[f64],
+        from: f64,
+        to: f64,
+        progress: Option<Function>,
+    ) -> Result<Vec<f64>, JsError> {
+        use crate::linalg::topk::{PassInput, PassShare};
+        let input = PassInput::from_flat(input).map_err(js_err)?;
+        let mut share = PassShare::new(&input);
+        let mut opened = self.open(Some(from as u64..to as u64)).map_err(js_err)?;
+        let mut on_block = progress_callback(progress);
+        let mut block = Vec::new();
+        loop {
+            let n = opened.rows.next_block(&mut block).map_err(js_err)?;
+            if n == 0 {
+                return Ok(share.to_flat());
+            }
+            share.add_rows(&input, &block, n).map_err(js_err)?;
+            if !on_block(opened.rows.progress(), share.rows()) {
+                return Err(js_err(Error::Cancelled));
+            }
+        }
+    }
+
     /// Smoothness along a sweep: the rows in sweep order, optionally the sweep parameter from
     /// `param` (a 1-D `.npy` or one-column text) and a `repeat` of the sweep (the same inputs
     /// recorded again: the verdict then uses the cross-validated α). `options`: `SweepSettings`.

@@ -34,6 +34,7 @@ pub struct TopKSolver {
     fit: FitRequest,
     input: Option<PassInput>,
     share: Option<PassShare>,
+    max_passes: usize,
 }
 
 #[wasm_bindgen]
@@ -52,13 +53,22 @@ impl TopKSolver {
         let solver = TopK::new(d, k, settings).map_err(js_err)?;
         let input = solver.next_pass();
         let share = input.as_ref().map(PassShare::new);
-        Ok(TopKSolver { solver, fit: o.fit, input, share })
+        Ok(TopKSolver { solver, fit: o.fit, input, share, max_passes: settings.max_passes })
     }
 
     /// Bytes the solver will hold at most (before the first pass), for the page's budget.
     #[wasm_bindgen(js_name = memoryBytes)]
     pub fn memory_bytes(d: usize, k: usize) -> f64 {
         Settings::default().memory_bytes(d, k) as f64
+    }
+
+    /// The largest k ≤ `most` whose solver fits `budget` bytes (`memoryBytes(d, k) ≤ budget`), at
+    /// least 1: the page's proposed k for a file too wide for the D × D moments.
+    #[wasm_bindgen(js_name = defaultK)]
+    pub fn default_k(d: usize, most: usize, budget: f64) -> usize {
+        let s = Settings::default();
+        let most = most.clamp(1, d.clamp(1, crate::linalg::topk::MAX_K));
+        (1..=most).rev().find(|&k| (s.memory_bytes(d, k) as f64) <= budget).unwrap_or(1)
     }
 
     /// What a worker needs for the pass under way (`PassInput::to_flat`), or undefined when
@@ -106,6 +116,12 @@ impl TopKSolver {
         Ok(self.input.is_none())
     }
 
+    /// The most passes the solver makes, the first (moments) included, for "pass i of at most n".
+    #[wasm_bindgen(getter, js_name = maxPasses)]
+    pub fn max_passes(&self) -> usize {
+        self.max_passes + 1
+    }
+
     /// Passes finished so far.
     pub fn passes(&self) -> usize {
         self.solver.passes()
@@ -119,6 +135,17 @@ impl TopKSolver {
             .ok_or_else(|| JsError::new("top k: passes remain; finish after endPass() returns true"))?;
         to_js(&analysis::top_k_report(sol, self.solver.dim(), &self.fit))
     }
+}
+
+/// The core's plan for one top-k pass over the array `info` of `fileName`, restricted to
+/// `rows` (`[from, to]` or null): `[[from, to], …]` (`eigenlens::plan::row_shares_top_k`, which
+/// splits files of any width, unlike `rowShares`).
+#[wasm_bindgen(js_name = rowSharesTopK)]
+pub fn row_shares_top_k(file_name: &str, info: &JsValue, rows: &JsValue, readers: usize) -> Result<JsValue, JsError> {
+    let info: crate::read::ArrayInfo = super::options::decode_required(info, "array info")?;
+    let rows: Option<[u64; 2]> = decode(rows, "row range")?;
+    let shares = crate::plan::row_shares_top_k(file_name, &info, rows.map(|[a, b]| a..b), readers);
+    to_js(&shares.into_iter().map(|r| [r.start, r.end]).collect::<Vec<_>>())
 }
 
 /// One worker's share of one pass: built from the solver's `passInput()`, fed its rows, and

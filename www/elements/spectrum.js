@@ -7,7 +7,11 @@
 // drop-nonfinite (boolean), label (title; default the file name), controls="none" (hide the fit
 // controls and exports), bootstrap="B" (show the bootstrap of α with B resamples, in blocks of
 // rows: whole sequences of an [S, T, H] tensor by default, or the rows per block typed in),
-// theme="light|dark|auto".
+// theme="light|dark|auto", top="K" (compute only the top K eigenvalues, in passes over the rows,
+// never forming the covariance: α is fitted within the top K, and participation ratio,
+// effective rank and k₉₀ are shown as bounds; a change re-reads). A file too wide for the D × D
+// moments (engine.js WORKER_BUDGET) is not analysed in full: the element says so and offers a
+// button that sets top to the proposed K; nothing heavy starts without that click.
 // How the file is read where eigenlens would otherwise guess or read as stored (the core's
 // ReadOptions): header="auto|yes|no" and index-col="auto|none|N" (text tables), transpose
 // (units × samples files), skip-positions="k" (drop the first k positions of each sequence of an
@@ -51,7 +55,7 @@ let uid = 0;
 export class EigenlensSpectrum extends EigenlensElement {
   static tag = 'eigenlens-spectrum';
   static observedAttributes = [...EigenlensElement.baseAttributes, 'src', 'key', 'rows', 'drop-nonfinite', 'estimator',
-    'preset', 'lo', 'hi', 'label', 'controls', 'bootstrap', ...READING];
+    'preset', 'lo', 'hi', 'label', 'controls', 'bootstrap', 'top', ...READING];
 
   #report = null; // the report on screen, its alpha_fit for #reportFit
   #reportFit = ''; // the fit request (JSON) behind #report.alpha_fit
@@ -62,6 +66,7 @@ export class EigenlensSpectrum extends EigenlensElement {
   #bootAgain = false; // a bootstrap was stopped by a fit change: run it again for the new fit
   #filled = false;
   #rules = null; // the core's rules, once loaded (update awaits them before anything is shown)
+  #proposal = null; // {d, k, bytes, budget}: the file is too wide for the full analysis; top k offered
 
   get report() { return this.#report; }
   get alpha() { return this.#report?.alpha_fit.valid ? this.#report.alpha_fit.alpha : null; }
@@ -109,6 +114,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     $.detail = el('span', { className: 'detail', attrs: { part: 'detail' } });
     $.plot = el('div', { className: 'plot', attrs: { part: 'plot', role: 'img' } });
     $.caption = el('p', { className: 'caption', attrs: { part: 'caption' } });
+    $.topNotes = el('ul', { className: 'note top-notes', hidden: true, attrs: { part: 'top-notes' } });
     $.estimator = el('select', { name: 'estimator', attrs: { 'aria-label': 'fit estimator' } });
     $.preset = el('select', { name: 'preset', attrs: { 'aria-label': 'fit range preset' } });
     $.lo = el('input', { name: 'lo', type: 'number', min: 1, step: 1, inputMode: 'numeric', attrs: { 'aria-label': 'first rank of the fit' } });
@@ -142,7 +148,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     ], { label: 'Export this figure' });
     body.append(
       el('div', { className: 'head' }, $.title, el('p', { className: 'alpha-line', attrs: { part: 'alpha-line' } }, 'α = ', $.alpha)),
-      $.detail, $.plot, $.caption, $.controls, $.hint, $.bootstrap, $.toolbar, $.embed,
+      $.detail, $.plot, $.caption, $.topNotes, $.controls, $.hint, $.bootstrap, $.toolbar, $.embed,
     );
     this.parts = $;
 
@@ -211,7 +217,7 @@ export class EigenlensSpectrum extends EigenlensElement {
       ['transpose', 'standardize', 'centre-positions'].includes(name) ? this.hasAttribute(name) : this.getAttribute(name)]));
     return this.embedCode({
       key: this.getAttribute('key'), rows: this.getAttribute('rows'), 'drop-nonfinite': this.hasAttribute('drop-nonfinite'),
-      ...reading, estimator: fit.estimator, lo: fit.lo, hi: fit.hi, label: this.getAttribute('label'),
+      ...reading, top: this.getAttribute('top'), estimator: fit.estimator, lo: fit.lo, hi: fit.hi, label: this.getAttribute('label'),
     });
   }
 
@@ -248,6 +254,27 @@ export class EigenlensSpectrum extends EigenlensElement {
     }
   }
 
+  /** top="K" as a number, or null when absent or blank; anything else is refused by name. */
+  topK() {
+    const v = this.getAttribute('top');
+    if (v === null || v.trim() === '') return null;
+    if (rank(v) === null) throw new Error(`top="${v}" is not a whole number of eigenvalues k ≥ 1`);
+    return rank(v);
+  }
+
+  /** The error line, with the proposal's button when the file was too wide for the full analysis. */
+  showError(message) {
+    super.showError(message);
+    const p = this.#proposal;
+    delete this.dataset.proposal;
+    if (!p) return;
+    this.dataset.proposal = String(p.k);
+    const accept = el('button', { type: 'button', className: 'topk-accept', textContent: `Compute the top ${p.k} eigenvalues only`,
+      attrs: { part: 'topk-accept' } });
+    accept.addEventListener('click', () => this.setAttribute('top', String(p.k)));
+    this.errorEl.append(' ', accept);
+  }
+
   /** What identifies the data to read: the file or URL, key, rows, NaN handling, how it is read. */
   #sourceSpec() {
     const rows = parseRows(this.getAttribute('rows'));
@@ -257,8 +284,9 @@ export class EigenlensSpectrum extends EigenlensElement {
     const file = this.file;
     const files = this.files;
     const where = file ? files.map((f) => `file:${f.name}:${f.size}:${f.lastModified}`).join('|') : `url:${this.srcUrl()}`;
-    const id = JSON.stringify([where, key, rows, dropNonfinite, read, pre]);
-    return { id, file, files, key, rows, dropNonfinite, read, pre, name: this.dataName() };
+    const top = this.topK();
+    const id = JSON.stringify([where, key, rows, dropNonfinite, read, pre, top]);
+    return { id, file, files, key, rows, dropNonfinite, read, pre, top, name: this.dataName() };
   }
 
   /** Reads and analyses the data with `fit`, with progress and Cancel in the status line. */
@@ -270,13 +298,17 @@ export class EigenlensSpectrum extends EigenlensElement {
       const file = await this.dataFile(signal); // a fetch error says what it is as it stands
       const started = performance.now();
       this.showStatus(`Analysing ${name} (${(file.size / 1e6).toFixed(1)} MB) in this browser…`, 0);
-      const onProgress = ({ done, total, rows }) => {
+      const onProgress = ({ done, total, rows, pass, maxPasses }) => {
         if (this.#source !== id) return;
         const seconds = Math.max((performance.now() - started) / 1000, 1e-3);
         const speed = rows ? ` · ${Math.round(rows / seconds).toLocaleString('en')} rows/s` : '';
-        this.showStatus(`Analysing ${name}: ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB${speed}`, total ? done / total : 0);
+        const passes = pass ? ` · top ${source.top}: pass ${pass} of at most ${maxPasses}` : '';
+        this.showStatus(`Analysing ${name}: ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB${speed}${passes}`,
+          total ? done / total : 0);
       };
       const options = { fit, drop_nonfinite: source.dropNonfinite, rows: source.rows, ...source.pre };
+      if (source.top) options.top = source.top;
+      this.#proposal = null;
       let report;
       try {
         const files = source.files.length > 1 ? source.files : undefined; // moments shares, merged
@@ -284,6 +316,10 @@ export class EigenlensSpectrum extends EigenlensElement {
           { signal });
       } catch (e) {
         if (e.message === 'cancelled') throw e;
+        if (e.proposal && this.#source === id) {
+          this.#proposal = e.proposal;
+          throw new Error(`${name}: ${e.message}`, { cause: e });
+        }
         throw new Error(`Could not analyse ${name}: ${e.message}`, { cause: e });
       }
       if (this.#source === id) [this.#report, this.#reportFit, this.#data] = [report, JSON.stringify(fit), file];
@@ -369,11 +405,33 @@ export class EigenlensSpectrum extends EigenlensElement {
     this.dataset.alpha = fit.valid ? String(fit.alpha) : '';
     this.body.hidden = false; // measure the real width before drawing
     this.#drawPlot();
-    p.plot.setAttribute('aria-label', `Eigenspectrum of ${title} on log-log axes: α = ${fit.label}`);
+    const only = report.top_k ? ` (top ${report.top_k.top_k} eigenvalues only)` : '';
+    p.plot.setAttribute('aria-label', `Eigenspectrum of ${title}${only} on log-log axes: α = ${fit.label}`);
     const stored = src?.shape?.length ? `${src.dtype} [${src.shape.join(', ')}] · ` : ''; // a CSV has no stored shape
-    p.caption.textContent = `${stored}${report.n_rows.toLocaleString('en')} × ${report.n_cols.toLocaleString('en')}` +
-      ` · participation ratio ${report.participation_ratio.toFixed(2)} · k₉₀ = ${report.k90}` +
-      (report.n_dropped_rows ? ` · ${report.n_dropped_rows} rows with NaN/Inf dropped` : '');
+    const t = report.top_k;
+    const size = `${stored}${report.n_rows.toLocaleString('en')} × ${report.n_cols.toLocaleString('en')}`;
+    if (t) {
+      // Only k eigenvalues exist: the summary says how they were computed and shows bounds, not values.
+      const b = t.bounds;
+      const between = (x, f) => `≥ ${f(x.low)}, ≤ ${f(x.high)}`;
+      const f2 = (x) => x.toFixed(2);
+      p.caption.textContent = `${size} · only the top ${t.top_k} of ${report.n_cols.toLocaleString('en')} eigenvalues ` +
+        `computed (${t.passes} passes over the rows, ${t.converged ? 'converged' : 'NOT converged'}; max residual ` +
+        `‖Cv − λv‖ = ${t.max_residual.toExponential(2)}, ${t.max_relative_residual.toExponential(1)} of λ)` +
+        ` · participation ratio ${between(b.participation_ratio, f2)} · effective rank ${between(b.effective_rank, f2)}` +
+        ` · k₉₀ ${between(b.k90, String)}`;
+      p.topNotes.replaceChildren(...(t.notes ?? []).map((n) => el('li', { textContent: n })));
+      this.dataset.topK = String(t.top_k);
+    } else {
+      p.caption.textContent = `${size} · participation ratio ${report.participation_ratio.toFixed(2)} · k₉₀ = ${report.k90}` +
+        (report.n_dropped_rows ? ` · ${report.n_dropped_rows} rows with NaN/Inf dropped` : '');
+      p.topNotes.replaceChildren();
+      delete this.dataset.topK;
+    }
+    p.topNotes.hidden = !t;
+    p.hi.max = t ? String(t.top_k) : '';
+    p.hint.textContent = t ? `Drag across the spectrum to fit over those ranks; only the top ${t.top_k} were computed, ` +
+      `so the fit ends at rank ${t.top_k} at most.` : 'Drag across the spectrum to fit over those ranks.';
     const interactive = this.#interactive();
     p.controls.hidden = !interactive;
     p.hint.hidden = !interactive;
@@ -442,7 +500,8 @@ export class EigenlensSpectrum extends EigenlensElement {
     const rows = this.getAttribute('rows');
     const pre = this.preprocess();
     const preprocessed = pre.standardize || pre.remove_top !== 0 || pre.centre_positions;
-    p.bootGo.disabled = !this.#data || !!rows || preprocessed;
+    const top = this.getAttribute('top');
+    p.bootGo.disabled = !this.#data || !!rows || preprocessed || !!top;
     p.bootGo.textContent = running ? 'Restart the bootstrap' : 'Bootstrap α';
     const out = p.bootResult;
     for (const k of ['alpha', 'lo', 'hi', 'block', 'method']) delete out.dataset[k];
@@ -451,6 +510,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     p.bootWarnings.replaceChildren();
     if (!this.#data) { out.textContent = this.#report ? 'The bootstrap resamples the rows of a file; this view has none.' : ''; return; }
     if (rows) { out.textContent = 'The bootstrap resamples every row of the file: clear the row range to run it.'; return; }
+    if (top) { out.textContent = 'The bootstrap refits the full spectrum of every resample: it does not run with top k.'; return; }
     if (preprocessed) {
       const why = this.#rules?.bootstrap_preprocessed ?? '';
       out.textContent = why.charAt(0).toUpperCase() + why.slice(1) + '.'; // the core's words
