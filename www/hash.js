@@ -3,7 +3,7 @@
 
 /** The settings the hash may carry, in the order they are written. */
 export const SETTINGS = ['estimator', 'preset', 'lo', 'hi', 'd', 'seed', 'drop_nonfinite', 'rows',
-  'header', 'index_col', 'transpose', 'skip_positions', 'standardize', 'remove_top', 'centre_positions'];
+  'header', 'index_col', 'transpose', 'skip_positions', 'standardize', 'remove_top', 'centre_positions', 'top'];
 
 /** The hash as an object of strings (only known keys; empty values dropped). */
 export function readHash(hash = location.hash) {

@@ -320,16 +320,10 @@ pub fn top_k_report_of(
         eigenlens::Error::Setting(msg) => Failure::Usage(msg),
         e => input(e),
     })?;
-    let range = rows.unwrap_or(0..info.rows);
-    let (from, to) = (range.start.min(info.rows), range.end.min(info.rows));
-    let readers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let span = to.saturating_sub(from);
-    let parts = if eigenlens::plan::seekable(path) && span * d as u64 >= 1 << 22 { readers.min(span) } else { 1 };
-    let shares: Vec<Option<Range<u64>>> = if parts < 2 {
-        vec![Some(from..to.max(from))]
-    } else {
-        (0..parts).map(|i| Some(from + span * i / parts..from + span * (i + 1) / parts)).collect()
-    };
+    // The page's rule for splitting a pass over its workers (plan::row_shares_top_k).
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shares: Vec<Option<Range<u64>>> =
+        eigenlens::plan::row_shares_top_k(path, &info, rows, readers).into_iter().map(Some).collect();
     while let Some(pass) = solver.next_pass() {
         let results: Vec<Result<PassShare, Failure>> = std::thread::scope(|scope| {
             let handles: Vec<_> = shares
