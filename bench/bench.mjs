@@ -9,13 +9,17 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync, statSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { arg, flag, gaussianNpy, timeCli, timeNumpy, timePage, ROOT } from './lib.mjs';
+import { arg, flag, gaussianNpy, numpyEnv, numpyMachine, timeCli, timeNumpy, timePage, PYTHON, ROOT } from './lib.mjs';
 import { loadWasm } from '../tests/wasm/wasm.mjs';
 
 const rows = arg('rows', 50000);
 const kernelRows = arg('kernel-rows', 20000);
 const sizesArg = process.argv.indexOf('--sizes');
 const sizes = sizesArg > 0 ? process.argv[sizesArg + 1].split(',').map(Number) : [512, 1024, 2048, ...(flag('large') ? [4096] : [])];
+
+const numpy = numpyMachine();
+const blas = numpy.threadpool_info.find((p) => p.user_api === 'blas') ?? {};
+console.log(`CPU ${numpy.cpu_model}; NumPy ${numpy.numpy}, ${blas.internal_api ?? '?'} ${blas.version ?? '?'} kernel ${blas.architecture ?? '?'}, ${blas.num_threads ?? '?'} threads (bench/.venv, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset)`);
 
 const endToEnd = [];
 for (const cols of sizes) {
@@ -34,14 +38,13 @@ for (const cols of sizes) {
 
 /** NumPy's kernels alone, on the same kind of random matrix. */
 function numpyKernels(n, d, threads) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-  return JSON.parse(execFileSync('python3', ['-c', `
+  return JSON.parse(execFileSync(PYTHON, ['-c', `
 import json, time, numpy as np
 x = np.random.default_rng(1).random((${n}, ${d})) - 0.5
 t = time.perf_counter(); c = np.cov(x, rowvar=False); tc = time.perf_counter() - t
 t = time.perf_counter(); np.linalg.eigvalsh(c); te = time.perf_counter() - t
 t = time.perf_counter(); np.linalg.eigh(c); tv = time.perf_counter() - t
-print(json.dumps({"covariance_s": tc, "eigenvalues_s": te, "eigenvectors_s": tv}))`], { env }).toString());
+print(json.dumps({"covariance_s": tc, "eigenvalues_s": te, "eigenvectors_s": tv}))`], { env: numpyEnv(threads) }).toString());
 }
 
 const wasm = await loadWasm();
@@ -59,7 +62,8 @@ for (const d of sizes) {
 
 const wasmBytes = readFileSync(join(ROOT, 'www', 'pkg', 'eigenlens_bg.wasm'));
 const results = {
-  machine: { cores: (await import('node:os')).cpus().length },
+  machine: { cores: (await import('node:os')).cpus().length, cpu_model: numpy.cpu_model },
+  numpy: { version: numpy.numpy, threadpool_info: numpy.threadpool_info },
   end_to_end: endToEnd,
   kernels,
   wasm_bytes: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length },

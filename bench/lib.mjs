@@ -1,12 +1,44 @@
 // Shared pieces of the benchmarks: test files made by NumPy, and timing the CLI, the page and
 // NumPy on one file. Benchmarks measure; they never assert.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPage, ROOT } from '../tests/e2e/browser.mjs';
 
 export { ROOT };
 export const OUT = join(ROOT, 'bench', 'out');
+
+/** The bench's own Python with NumPy and threadpoolctl (bench/setup-numpy.sh makes it). */
+export const PYTHON = join(ROOT, 'bench', '.venv', 'bin', 'python');
+
+/**
+ * The environment for a NumPy child with `threads` BLAS threads, as a user's install runs it:
+ * without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on these machines as a workaround for old
+ * OpenBLAS builds; inherited, they pin OpenBLAS to its Haswell kernel). The rest of the bench
+ * keeps them.
+ */
+export function numpyEnv(threads) {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+/**
+ * What NumPy runs on: threadpoolctl.threadpool_info() in the NumPy environment (OpenBLAS kernel
+ * `architecture`, version, threads) and the CPU model from /proc/cpuinfo.
+ */
+export function numpyMachine() {
+  const info = JSON.parse(execFileSync(PYTHON, ['-c', `
+import json, numpy, threadpoolctl
+print(json.dumps({"numpy": numpy.__version__, "threadpool_info": threadpoolctl.threadpool_info()}))`],
+  { env: numpyEnv(2) }).toString());
+  let cpu = null;
+  try {
+    cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? null;
+  } catch { /* not Linux */ }
+  return { cpu_model: cpu, ...info };
+}
 
 /** `--name value` from the command line, as a number, or `dflt`. */
 export const arg = (name, dflt) => {
@@ -23,7 +55,7 @@ export function gaussianNpy(rows, cols) {
   mkdirSync(OUT, { recursive: true });
   const file = join(OUT, `gauss_${rows}x${cols}.f32.npy`);
   if (!existsSync(file)) {
-    execFileSync('python3', ['-c', `
+    execFileSync(PYTHON, ['-c', `
 import numpy as np
 rng = np.random.default_rng(0)
 scale = (np.arange(1, ${cols} + 1) ** -0.75).astype(np.float32)
@@ -61,14 +93,13 @@ export function timeCli(file) {
 
 /** NumPy (np.load + np.cov + eigvalsh) with `threads` BLAS threads: [seconds, peak RSS]. */
 export function timeNumpy(file, threads) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  const [, out, rss] = timed('python3', ['-c', `
+  const [, out, rss] = timed(PYTHON, ['-c', `
 import time, numpy as np
 t = time.perf_counter()
 x = np.load(${JSON.stringify(file)})
 c = np.cov(x, rowvar=False)
 lam = np.linalg.eigvalsh(c)[::-1]
-print(time.perf_counter() - t)`], env);
+print(time.perf_counter() - t)`], numpyEnv(threads));
   return [Number(out.trim()), rss];
 }
 

@@ -39,10 +39,68 @@ fn nalgebra_times(n: usize, d: usize) -> (f64, f64) {
     (tv, te)
 }
 
+/// faer's kernels on the same kind of data (`--faer`): the BᵀB update of the lower triangle
+/// (blocks of 4096 rows, as the moments stream them) sequential and with rayon threads, then
+/// eigenvalues and eigenvectors. Prints one line; for choosing the native path, not the bench.
+fn faer_times(n: usize, d: usize) {
+    use eigenlens::linalg::{native, scatter};
+    use faer::Par;
+    let mut rng = Rng::new(1);
+    let x: Vec<f64> = (0..n * d).map(|_| rng.uniform() - 0.5).collect();
+    type Update<'a> = &'a dyn Fn(&mut [f64], &[f64], usize);
+    let gram = |f: Update| {
+        let mut s = vec![0.0; d * d];
+        let t = Instant::now();
+        for block in x.chunks(4096 * d) {
+            f(&mut s, block, block.len() / d);
+        }
+        (t.elapsed().as_secs_f64(), s)
+    };
+    let (t_plain, s_plain) = gram(&|s, b, r| scatter::add_gram_upper(s, d, b, r));
+    let (t_seq, s_seq) = gram(&|s, b, r| native::add_gram_upper(s, d, b, r, Par::Seq));
+    let (t_par, _) = gram(&|s, b, r| native::add_gram_upper(s, d, b, r, Par::rayon(0)));
+    let mut diff = 0.0f64;
+    for i in 0..d {
+        for j in i..d {
+            diff = diff.max((s_plain[i * d + j] - s_seq[i * d + j]).abs() / s_plain[i * d + i].abs().max(1.0));
+        }
+    }
+    let mut c = s_plain;
+    for i in 0..d {
+        for j in 0..i {
+            c[i * d + j] = c[j * d + i];
+        }
+    }
+    let c: Vec<f64> = c.iter().map(|v| v / (n as f64 - 1.0)).collect();
+    let t = Instant::now();
+    let ours = eigenlens::linalg::eigen::eigenvalues_desc(&c, d);
+    let t_ev = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let theirs = native::eigenvalues_asc(&c, d);
+    let t_fv = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let ours_v = eigenlens::linalg::eigen::eigen_desc(&c, d);
+    let t_evec = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let theirs_v = native::eigen_asc(&c, d);
+    let t_fvec = t.elapsed().as_secs_f64();
+    let vdiff = match (&ours, &theirs) {
+        (Ok(a), Some(b)) => a.iter().zip(b.iter().rev()).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max) / a[0],
+        _ => f64::NAN,
+    };
+    println!(
+        "faer N = {n}, D = {d}: gram plain {t_plain:.3} s, faer seq {t_seq:.3} s, faer rayon {t_par:.3} s (max rel diff {diff:.1e}); \
+         eigenvalues ours {t_ev:.3} s, faer {t_fv:.3} s (max diff / λ₁ {vdiff:.1e}); eigenvectors ours {t_evec:.3} s, faer {t_fvec:.3} s ({} / {})",
+        ours_v.is_ok(),
+        theirs_v.is_some()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut json = false;
     let mut with_nalgebra = true;
+    let mut faer = false;
     let mut rows = 20000usize;
     let mut sizes = Vec::new();
     let mut it = args.iter();
@@ -50,6 +108,7 @@ fn main() {
         match a.as_str() {
             "--json" => json = true,
             "--no-nalgebra" => with_nalgebra = false,
+            "--faer" => faer = true,
             "--rows" => match it.next().and_then(|v| v.parse().ok()) {
                 Some(v) => rows = v,
                 None => {
@@ -73,6 +132,10 @@ fn main() {
     let clock = move || start.elapsed().as_secs_f64();
     let mut out = Vec::new();
     for d in sizes {
+        if faer {
+            faer_times(rows, d);
+            continue;
+        }
         let kernels = time_kernels(rows, d, 1, true, &clock);
         let (nv, ne) = if with_nalgebra {
             let (a, b) = nalgebra_times(rows.min(4 * d), d);

@@ -25,6 +25,8 @@
 
 pub mod eigen;
 pub mod householder;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 pub mod scatter;
 pub mod topk;
 pub mod tridiagonal;
