@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPage, ROOT } from '../tests/e2e/browser.mjs';
+import { mainSettled } from '../tests/e2e/in-page.mjs';
 
 export { ROOT };
 export const OUT = join(ROOT, 'bench', 'out');
@@ -110,10 +111,7 @@ print(time.perf_counter() - t)`], numpyEnv(threads));
 export async function timePage(file) {
   const { page, close } = await openPage();
   try {
-    await page.waitForFunction(() => {
-      const e = document.querySelector('#spectrum');
-      return e && !e.hasAttribute('data-busy') && ['done', 'error'].includes(e.dataset.state);
-    }, null, { timeout: 120_000 });
+    await page.waitForFunction(mainSettled, null, { timeout: 120_000 });
     await page.evaluate(() => {
       window.longTasks = [];
       new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); })

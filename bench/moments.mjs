@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { arg, gaussianNpy, timed, OUT, ROOT } from './lib.mjs';
 import { openPage } from '../tests/e2e/browser.mjs';
+import { mainSettled } from '../tests/e2e/in-page.mjs';
 
 const cols = arg('cols', 4096);
 const rows = arg('rows', 8192);
@@ -24,7 +25,7 @@ const [rowsSeconds] = timed(cli, ['analyze', npy, '--json']);
 const { page, close } = await openPage();
 let pageSeconds, pageAlpha, wasmBytes;
 try {
-  await page.waitForFunction(() => document.querySelector('#spectrum')?.dataset.state === 'done', null, { timeout: 120_000 });
+  await page.waitForFunction(mainSettled, null, { timeout: 120_000 });
   const t0 = Date.now();
   await page.setInputFiles('#file', moments);
   await page.waitForFunction((d) => {

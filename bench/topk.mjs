@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arg, flag, gaussianNpy, timed, ROOT } from './lib.mjs';
 import { openPage } from '../tests/e2e/browser.mjs';
+import { mainSettled } from '../tests/e2e/in-page.mjs';
 
 const rows = arg('rows', 4096);
 const k = arg('top', 100);
@@ -24,10 +25,7 @@ const cliMax = arg('cli-max', 32768);
 async function pageTopK(file) {
   const { page, close } = await openPage();
   try {
-    await page.waitForFunction(() => {
-      const e = document.querySelector('#spectrum');
-      return e && !e.hasAttribute('data-busy') && ['done', 'error'].includes(e.dataset.state);
-    }, null, { timeout: 120_000 });
+    await page.waitForFunction(mainSettled, null, { timeout: 120_000 });
     await page.locator('#top-k').fill(String(k));
     const t0 = Date.now();
     await page.setInputFiles('#file', file);
