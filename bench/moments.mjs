@@ -30,7 +30,8 @@ try {
   await page.setInputFiles('#file', moments);
   await page.waitForFunction((d) => {
     const e = document.querySelector('#spectrum');
-    return (e.report?.n_cols === d && !e.hasAttribute('data-busy')) || e.dataset.state === 'error';
+    const r = e.report; // the demo may have the same width: wait for the moments file's report
+    return (r?.source?.dtype === 'moments' && r.n_cols === d && !e.hasAttribute('data-busy')) || e.dataset.state === 'error';
   }, cols, { timeout: 3_600_000, polling: 50 });
   pageSeconds = (Date.now() - t0) / 1000;
   pageAlpha = await page.evaluate(() => document.querySelector('#spectrum').report?.alpha_fit.alpha ?? null);
