@@ -61,6 +61,8 @@ STATIC = HERE / "static"
 #: The three files of the package build (dist-pkg/), as the page's package ships them.
 ASSETS = ("eigenlens.js", "worker.js", "eigenlens_bg.wasm")
 BUILD_COMMAND = "bash scripts/build-widget.sh"
+#: How many times this kernel sent the static files to a page (once per page load; the notebook test reads it).
+_assets_sent = 0
 
 
 class WidgetFilesMissing(FileNotFoundError):
@@ -140,6 +142,7 @@ class _Assets:
         self.on_msg(self._on_page_msg)
 
     def _on_page_msg(self, _widget, content, _buffers):
+        global _assets_sent
         if not isinstance(content, dict) or content.get("type") != "eigenlens-assets?":
             return
         try:
@@ -149,6 +152,7 @@ class _Assets:
             self.send({"type": "eigenlens-assets", "error": str(e)})
             return
         self.send({"type": "eigenlens-assets", "names": list(ASSETS)}, buffers=buffers)
+        _assets_sent += 1
 
 
 class Spectrum(_Assets, anywidget.AnyWidget):
