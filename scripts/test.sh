@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 bash scripts/lint.sh
 bash scripts/build-wasm.sh
-npx vite build --logLevel warn
+bash scripts/build-web.sh
 cargo test --release
 bash scripts/test-python.sh
 node --test tests/wasm/ tests/e2e/
