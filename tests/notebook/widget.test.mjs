@@ -8,7 +8,8 @@
 // read back the α the page showed. Every request the page makes must stay on 127.0.0.1 (any other
 // is recorded and aborted). Needs scripts/test-notebook.sh (it builds the static files and
 // installs JupyterLab, ipykernel and ./python[widget] into .venv-test); EIGENLENS_VENV overrides
-// the environment. Prints how long each phase took.
+// the environment; EIGENLENS_NOTEBOOK_SHOT=FILE.png saves a screenshot of the notebook. Prints how
+// long each phase took.
 /* global document, window */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +115,10 @@ test('Spectrum and Compare in JupyterLab show the reference α, from the package
   const mark = (what) => t.diagnostic(`${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const dir = mkdtempSync(join(tmpdir(), 'eigenlens-notebook-'));
   mkdirSync(join(dir, '.jupyter'));
+  // No "get notified about Jupyter news?" toast over the figures (the server fetches no news either).
+  const notification = join(dir, '.lab-settings', '@jupyterlab', 'apputils-extension');
+  mkdirSync(notification, { recursive: true });
+  writeFileSync(join(notification, 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false' }));
   writeFileSync(join(dir, 'widget.ipynb'), notebook(CELLS));
   const lab = await startLab(dir);
   const browser = await chromium.launch({ executablePath, args: ARGS });
@@ -155,6 +160,8 @@ test('Spectrum and Compare in JupyterLab show the reference α, from the package
       throw new Error(`the widgets did not settle: ${JSON.stringify(seen)}; page errors: ${pageErrors.join(' | ')}`, { cause: e });
     }
     mark('three figures drawn');
+    const shot = process.env.EIGENLENS_NOTEBOOK_SHOT;
+    if (shot) await page.screenshot({ path: shot, fullPage: true });
 
     const shown = await page.evaluate(() => [...document.querySelectorAll('eigenlens-spectrum, eigenlens-compare')].map((e) => ({
       tag: e.localName,
