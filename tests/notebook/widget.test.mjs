@@ -134,6 +134,8 @@ test('Spectrum and Compare in JupyterLab show the reference α, from the package
       outside.push(url);
       return route.abort();
     });
+    const fetched = []; // every http(s) request: none may be for eigenlens's files (the kernel sends them)
+    context.on('request', (r) => /^https?:/.test(r.url()) && fetched.push(r.url()));
     const page = await context.newPage();
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -201,6 +203,8 @@ test('Spectrum and Compare in JupyterLab show the reference α, from the package
     mark('α read back in Python');
 
     assert.deepEqual(outside, [], 'every request stays on 127.0.0.1');
+    assert.deepEqual(fetched.filter((u) => /eigenlens|\.wasm/i.test(u)), [], 'the widget fetches nothing');
+    assert.ok(fetched.length > 10, `the page's own requests were seen (${fetched.length})`);
     assert.deepEqual(pageErrors, []);
     t.diagnostic(`α shown: h1 ${moments.alpha} (NumPy ${H1.alpha}), h2 ${file.alpha} (NumPy ${H2.alpha}); compare ${compare.alphas}`);
   } finally {
