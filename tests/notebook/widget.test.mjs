@@ -4,8 +4,9 @@
 // /usr/bin/chromium through playwright-core), runs every cell, and waits for the elements:
 // Spectrum(NumPy array) (sent as moments), Spectrum(file path) (sent as is) and Compare([...]).
 // Each must draw its figure and show the reference α of tests/data/reference.json (NumPy's) to
-// 1e-6; the kernel must have sent the static files once for the three widgets, and Python must
-// read back the α the page showed. Every request the page makes must stay on 127.0.0.1 (any other
+// 1e-6; the kernel must have sent the static files once for the three widgets, Python must read
+// back the α the page showed, and the estimator changed in the figure (OLS) must refit to NumPy's
+// OLS α and reach Python's traits. Every request the page makes must stay on 127.0.0.1 (any other
 // is recorded and aborted). Needs scripts/test-notebook.sh (it builds the static files and
 // installs JupyterLab, ipykernel and ./python[widget] into .venv-test); EIGENLENS_VENV overrides
 // the environment; EIGENLENS_NOTEBOOK_SHOT=FILE.png saves a screenshot of the notebook. Prints how
@@ -201,6 +202,22 @@ test('Spectrum and Compare in JupyterLab show the reference α, from the package
     assert.ok(Math.abs(Number(sa) - H1.alpha) < 1e-6 && Math.abs(Number(pa) - H2.alpha) < 1e-6, `Python read back: ${py}`);
     assert.match(rest.join(' '), /\[11, 128\] stringer 1$/, `Python read back: ${py}`);
     mark('α read back in Python');
+
+    // The fit chosen in the figure refits in the page and goes back to Python's traits.
+    const H1_OLS = REFERENCE['digits_mlp/plain_h1_test'].alpha_fit_ols;
+    await page.locator('eigenlens-spectrum').first().locator('[name="estimator"]').selectOption('ols');
+    await page.waitForFunction((want) => document.querySelector('eigenlens-spectrum').shadowRoot
+      .querySelector('[part~="alpha"]').textContent === want, H1_OLS.alpha.toFixed(4));
+    const ols = await kernelPrint(page, [
+      'for _ in range(100):',
+      '    if s.estimator == "ols" and s.fit["estimator"] == "ols": break',
+      '    time.sleep(0.1)',
+      'print(s.estimator, repr(s.alpha))',
+    ].join('\n'));
+    const [estimator, olsAlpha] = ols.trim().split(' ');
+    assert.equal(estimator, 'ols', `Python read back: ${ols}`);
+    assert.ok(Math.abs(Number(olsAlpha) - H1_OLS.alpha) < 1e-6, `OLS α read back: ${ols}, NumPy ${H1_OLS.alpha}`);
+    mark('refitted to OLS in the figure, read back in Python');
 
     assert.deepEqual(outside, [], 'every request stays on 127.0.0.1');
     assert.deepEqual(fetched.filter((u) => /eigenlens|\.wasm/i.test(u)), [], 'the widget fetches nothing');
