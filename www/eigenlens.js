@@ -12,13 +12,14 @@ import { setScriptUrl } from './elements/base.js';
 import { EigenlensSpectrum } from './elements/spectrum.js';
 import { EigenlensProjections } from './elements/projections.js';
 import { EigenlensToy } from './elements/toy.js';
+import { EigenlensCompare } from './elements/compare.js';
 
 export { provideAssets } from './assets.js';
 
 setScriptUrl(import.meta.url);
 
 /** The elements this script defines. */
-export const ELEMENTS = [EigenlensSpectrum, EigenlensProjections, EigenlensToy];
+export const ELEMENTS = [EigenlensSpectrum, EigenlensProjections, EigenlensToy, EigenlensCompare];
 
 for (const element of ELEMENTS) {
   if (!customElements.get(element.tag)) customElements.define(element.tag, element);
