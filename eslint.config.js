@@ -13,7 +13,7 @@ const style = {
 };
 
 export default [
-  { ignores: ['dist/', 'dist-pkg/', 'python/eigenlens/static/', 'node_modules/', 'target/', 'www/pkg/', 'fuzz/', 'bench/results/', '**/.venv*/'] },
+  { ignores: ['dist/', 'dist-pkg/', 'python/eigenlens/static/', 'python/build/', 'node_modules/', 'target/', 'www/pkg/', 'fuzz/', 'bench/results/', '**/.venv*/'] },
   js.configs.recommended,
   {
     files: ['www/**/*.js'],
