@@ -76,11 +76,14 @@ pub struct Settings {
     pub max_passes: usize,
     /// Seed of the Gaussian start block.
     pub seed: u64,
+    /// Most columns of the Krylov basis before a thick restart (s_max); 0 chooses
+    /// max(4·b, 512). At s_max ≥ D the basis is never restarted.
+    pub max_basis: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { oversample: 10, tol: 1e-10, max_passes: 24, seed: 0x70b_c0de }
+        Settings { oversample: 10, tol: 1e-10, max_passes: 24, seed: 0x70b_c0de, max_basis: 0 }
     }
 }
 
@@ -90,13 +93,23 @@ impl Settings {
         (k + self.oversample).min(d)
     }
 
-    /// Bytes the solver holds at most for D units and top k (Q, CQ, H, S, the next block and
-    /// one accumulator), before any of it is allocated.
+    /// Most columns of the basis: s_max = max(4·b, 512) (or [`max_basis`](Self::max_basis)),
+    /// at most D, at least 2·b (a restart keeps s_max/2 ≥ b columns and adds a block).
+    pub fn basis_cap(&self, d: usize, k: usize) -> usize {
+        let b = self.block(d, k);
+        let cap = if self.max_basis == 0 { (4 * b).max(512) } else { self.max_basis.max(2 * b) };
+        cap.min(d)
+    }
+
+    /// Bytes the solver holds at most for D units and top k, before any of it is allocated:
+    /// Q and CQ (D × s each), H and S (s × s each), the Ritz vectors and their images at a
+    /// restart (D × s/2 each), the next block, its transpose and the pass's accumulator
+    /// (D × b each), s = min(s_max, b·max_passes).
     pub fn memory_bytes(&self, d: usize, k: usize) -> u64 {
         let b = self.block(d, k) as u64;
-        let s = (b * self.max_passes as u64).min(d as u64);
+        let s = (self.basis_cap(d, k) as u64).min(b * self.max_passes as u64);
         let d = d as u64;
-        8 * (2 * d * s + 2 * s * s + 2 * d * b)
+        8 * (3 * d * s + 2 * s * s + 3 * d * b)
     }
 }
 
@@ -322,6 +335,30 @@ impl PassShare {
     }
 }
 
+/// The deflation threshold τ: a new basis column whose part outside the basis is at most
+/// τ·θ₁ is dropped (module docs).
+pub const DEFLATION: f64 = 1e-10;
+
+/// Qᵀ X (s × `cols`, column-major) for Q (D × s) and X (D × `cols`), both column-major: Xᵀ Q by
+/// GEMM on the transposed block, transposed back.
+fn at_b(d: usize, q: &[f64], s: usize, x: &[f64], cols: usize) -> Vec<f64> {
+    let mut xt = vec![0.0; cols * d];
+    for (c, col) in x.chunks_exact(d).take(cols).enumerate() {
+        for (j, v) in col.iter().enumerate() {
+            xt[c + j * cols] = *v;
+        }
+    }
+    let mut out = vec![0.0; cols * s];
+    gemm::gemm(cols, s, d, &xt, &q[..d * s], &mut out);
+    let mut res = vec![0.0; s * cols];
+    for i in 0..s {
+        for c in 0..cols {
+            res[i + c * s] = out[c + i * cols];
+        }
+    }
+    res
+}
+
 /// Values per chunk of rows in a product pass.
 const CHUNK_VALUES: usize = 1 << 22;
 
@@ -383,6 +420,13 @@ pub struct Solution {
     pub block: usize,
     /// Columns of the final Krylov basis (s).
     pub basis: usize,
+    /// The basis became an invariant subspace of C (the next block deflated to nothing, or
+    /// s = D): each θ_i is then an eigenvalue of C up to its residual r_i.
+    #[serde(default)]
+    pub invariant: bool,
+    /// Thick restarts made (module docs).
+    #[serde(default)]
+    pub restarts: usize,
     /// Rows N.
     pub n_rows: u64,
     /// Σ_j C_jj, exact from pass 0.
@@ -414,6 +458,10 @@ pub struct TopK {
     /// H = Qᵀ C Q, s × s column-major.
     h: Vec<f64>,
     s: usize,
+    /// Most columns of the basis (s_max) and how many Ritz vectors a restart keeps (m).
+    cap: usize,
+    keep: usize,
+    restarts: usize,
     /// V for the next product pass (D × b); none before pass 0 ends and after the last.
     next: Option<Mat>,
     passes: usize,
@@ -456,6 +504,9 @@ impl TopK {
             cq: Vec::new(),
             h: Vec::new(),
             s: 0,
+            cap: settings.basis_cap(d, k),
+            keep: settings.basis_cap(d, k) / 2,
+            restarts: 0,
             next: None,
             passes: 0,
             started: false,
@@ -510,9 +561,7 @@ impl TopK {
                 self.mean = mean;
                 let mut v = vec![0.0; self.d * self.b];
                 self.rng.fill_normal(&mut v);
-                let mut v = Mat::from_col_major(self.d, self.b, v);
-                self.orthonormalise(&mut v);
-                self.next = Some(v);
+                self.next = Some(self.orthonormalise(v, self.b, 0.0));
                 Ok(false)
             }
             ShareAcc::Product { b, acc } if self.next.as_ref().is_some_and(|v| v.cols() == b) => {
@@ -551,45 +600,58 @@ impl TopK {
     }
 
     /// Appends V (D × b) and W = C V to the basis, grows H, solves the projected problem and
-    /// either stops or prepares the next block.
+    /// either stops or prepares the next block (restarting the basis when it would pass s_max).
     fn absorb(&mut self, v: Vec<f64>, w: Vec<f64>, b: usize) -> Result<()> {
         let (d, s0) = (self.d, self.s);
         let s = s0 + b;
         self.q.extend_from_slice(&v);
         self.cq.extend_from_slice(&w);
-        // H grows from s0 × s0 to s × s: new columns Qᵀ W_c, symmetrised on the new block.
+        // H grows from s0 × s0 to s × s: the new columns are Qᵀ W (all s rows), the new rows
+        // their transpose, so H is symmetric by construction (the new diagonal block averaged
+        // with its transpose).
+        let qtw = at_b(d, &self.q, s, &w, b);
         let mut h = vec![0.0; s * s];
         for j in 0..s0 {
             h[j * s..j * s + s0].copy_from_slice(&self.h[j * s0..(j + 1) * s0]);
         }
         for c in 0..b {
-            let wc = &w[c * d..(c + 1) * d];
-            for i in 0..s {
-                let x = dot(&self.q[i * d..(i + 1) * d], wc);
-                h[(s0 + c) * s + i] = x;
-            }
+            h[(s0 + c) * s..(s0 + c + 1) * s].copy_from_slice(&qtw[c * s..(c + 1) * s]);
         }
         for c in 0..b {
-            for i in 0..s {
-                if i < s0 {
-                    h[i * s + s0 + c] = h[(s0 + c) * s + i];
-                } else if i - s0 < c {
-                    let avg = 0.5 * (h[(s0 + c) * s + i] + h[i * s + s0 + c]);
-                    h[(s0 + c) * s + i] = avg;
-                    h[i * s + s0 + c] = avg;
-                }
+            for i in 0..s0 + c {
+                let x = if i < s0 { h[(s0 + c) * s + i] } else { 0.5 * (h[(s0 + c) * s + i] + h[i * s + s0 + c]) };
+                h[(s0 + c) * s + i] = x;
+                h[i * s + s0 + c] = x;
             }
         }
         self.h = h;
         self.s = s;
-        let (theta, sv) = eigen_desc(&self.h, s)?;
+        // The dense solve runs on H + σI, σ = ‖H‖_∞ ≥ ‖H‖₂ (module docs: with the start block's
+        // null-space columns H is graded down to round-off, on which the tridiagonal QL's
+        // relative deflation test stalls); its error, ε‖H‖ absolute, at most doubles.
+        let sigma = (0..s).map(|j| self.h[j * s..(j + 1) * s].iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max);
+        let mut shifted = self.h.clone();
+        (0..s).for_each(|j| shifted[j * s + j] += sigma);
+
+        let (mut theta, sv) = eigen_desc(&shifted, s)?;
+        drop(shifted);
+        theta.iter_mut().for_each(|t| *t -= sigma);
         let k = self.k.min(s);
-        // Ritz vectors Y = Q S_k and their images Z = CQ S_k, D × k.
-        let sk = &sv.as_slice()[..s * k];
-        let mut y = vec![0.0; d * k];
-        let mut z = vec![0.0; d * k];
-        gemm::gemm(d, k, s, &self.q, sk, &mut y);
-        gemm::gemm(d, k, s, &self.cq, sk, &mut z);
+        let t1 = theta.first().copied().unwrap_or(0.0).abs();
+        // The next block: W made orthogonal to Q (all s columns, before any restart) and
+        // orthonormal, columns that carry nothing new dropped (deflation).
+        let room = self.cap.min(d);
+        let restart = s + b > room && room < d && s > self.keep;
+        let nb = if restart { b } else { b.min(d - s) };
+        let next = if nb == 0 { None } else { Some(self.orthonormalise(w[..d * nb].to_vec(), nb, t1)) };
+        let invariant = next.as_ref().is_some_and(|m| m.cols() == 0);
+        // Ritz vectors Y = Q S_m and their images Z = CQ S_m (m = k, or the kept count at a restart).
+        let m = if restart { self.keep.max(k) } else { k };
+        let sm = &sv.as_slice()[..s * m];
+        let mut y = vec![0.0; d * m];
+        let mut z = vec![0.0; d * m];
+        gemm::gemm(d, m, s, &self.q, sm, &mut y);
+        gemm::gemm(d, m, s, &self.cq, sm, &mut z);
         let residuals: Vec<f64> = (0..k)
             .map(|i| {
                 let (yi, zi) = (&y[i * d..(i + 1) * d], &z[i * d..(i + 1) * d]);
@@ -597,7 +659,6 @@ impl TopK {
             })
             .collect();
         let tol = self.settings.tol;
-        let t1 = theta.first().copied().unwrap_or(0.0).abs();
         let floor = t1 * (self.n.max(d as u64) as f64) * f64::EPSILON;
         // Error estimate per value: min(r_i, r_i²/δ_i), δ_i the distance from θ_i to the nearest
         // Ritz value outside its cluster (|θ_j − θ_i| > r_i + r_j), all s of them.
@@ -623,15 +684,17 @@ impl TopK {
             });
         let full = s >= d;
         let product_passes = self.passes - 1;
-        if converged || full || product_passes >= self.settings.max_passes {
+        if converged || full || invariant || next.is_none() || product_passes >= self.settings.max_passes {
             self.solution = Some(Solution {
                 values: theta[..k].to_vec(),
                 residuals,
                 errors,
-                converged: converged || (full && k == self.k),
+                converged: converged || ((full || invariant) && k == self.k),
+                invariant: invariant || full,
                 passes: self.passes,
                 block: self.b,
                 basis: s,
+                restarts: self.restarts,
                 n_rows: self.n,
                 trace: self.trace,
                 n_constant_columns: self.n_constant_columns,
@@ -640,52 +703,66 @@ impl TopK {
             self.next = None;
             return Ok(());
         }
-        // Next block: W made orthogonal to Q and orthonormal, at most D − s columns.
-        let nb = self.b.min(d - s);
-        let mut next = Mat::from_col_major(d, nb, w[..d * nb].to_vec());
-        self.orthonormalise(&mut next);
-        self.next = Some(next);
+        if restart {
+            // Thick restart: keep the m best Ritz pairs, Q ← Q S_m, CQ ← C Q S_m (exact, from the
+            // kept image), H ← diag(θ₁ … θ_m); the new block is already orthogonal to all of Q.
+            self.q = y;
+            self.cq = z;
+            self.s = m;
+            self.h = vec![0.0; m * m];
+            for i in 0..m {
+                self.h[i * m + i] = theta[i];
+            }
+            self.restarts += 1;
+        }
+        self.next = next;
         Ok(())
     }
 
-    /// Makes the columns of `v` orthonormal and orthogonal to the basis Q: block classical
-    /// Gram–Schmidt against Q twice, modified Gram–Schmidt within the block twice; a column that
-    /// falls below 1e-10 of its norm is replaced by a Gaussian column and done again.
-    fn orthonormalise(&mut self, v: &mut Mat) {
-        let d = self.d;
-        for c in 0..v.cols() {
-            let mut tries = 0;
-            loop {
-                let before = dot(v.col(c), v.col(c)).sqrt();
-                for _ in 0..2 {
-                    for i in 0..self.s {
-                        let qi = &self.q[i * d..(i + 1) * d];
-                        let p = dot(qi, v.col(c));
-                        v.col_mut(c).iter_mut().zip(qi).for_each(|(x, q)| *x -= p * q);
-                    }
-                    for j in 0..c {
-                        let (left, right) = v.as_mut_slice().split_at_mut(c * d);
+    /// `v` (D × `cols`, column-major) made orthogonal to the basis Q and orthonormal, with
+    /// deflation. Two rounds, each block classical Gram–Schmidt against Q (Qᵀ V and Q (Qᵀ V)
+    /// by GEMM) then modified Gram–Schmidt within the block and normalisation. A column is
+    /// dropped when what the first round leaves of it is at most τ·scale (τ = [`DEFLATION`];
+    /// scale = θ₁ ≈ ‖C‖ for a product block, the column's own norm for the start block), or
+    /// when the second round takes away half or more of the unit vector the first round left
+    /// (it was round-off, numerically inside the span: Kahan and Parlett's "twice is enough"
+    /// test). Dropped columns are not replaced.
+    fn orthonormalise(&self, mut v: Vec<f64>, cols: usize, theta1: f64) -> Mat {
+        let (d, s) = (self.d, self.s);
+        let norm = |x: &[f64]| dot(x, x).sqrt();
+        let before: Vec<f64> = v.chunks_exact(d).take(cols).map(norm).collect();
+        let mut alive: Vec<bool> = before.iter().map(|b| *b > 0.0).collect();
+        for round in 0..2 {
+            if s > 0 {
+                let mut p = at_b(d, &self.q[..d * s], s, &v, cols);
+                p.iter_mut().for_each(|x| *x = -*x);
+                gemm::gemm(d, cols, s, &self.q[..d * s], &p, &mut v);
+            }
+            for c in 0..cols {
+                let (left, right) = v.split_at_mut(c * d);
+                let col = &mut right[..d];
+                if alive[c] {
+                    for j in (0..c).filter(|&j| alive[j]) {
                         let qj = &left[j * d..(j + 1) * d];
-                        let col = &mut right[..d];
                         let p = dot(qj, col);
                         col.iter_mut().zip(qj).for_each(|(x, q)| *x -= p * q);
                     }
+                    let a = norm(col);
+                    let scale = if s > 0 && theta1 > 0.0 { theta1 } else { before[c] };
+                    alive[c] = if round == 0 { a > DEFLATION * scale } else { a >= 0.5 };
+                    if alive[c] {
+                        col.iter_mut().for_each(|x| *x /= a);
+                    }
                 }
-                let after = dot(v.col(c), v.col(c)).sqrt();
-                if after > 1e-10 * before && after > 0.0 {
-                    v.col_mut(c).iter_mut().for_each(|x| *x /= after);
-                    break;
+                if !alive[c] {
+                    col.iter_mut().for_each(|x| *x = 0.0);
                 }
-                tries += 1;
-                if tries > 8 {
-                    // Q and the block already span the space (s + c ≥ D): cannot happen while
-                    // s + b ≤ D, kept as a guard against an endless loop.
-                    v.col_mut(c).iter_mut().for_each(|x| *x = 0.0);
-                    break;
-                }
-                self.rng.fill_normal(v.col_mut(c));
             }
         }
+        let kept: Vec<f64> =
+            v.chunks_exact(d).zip(&alive).filter(|(_, a)| **a).flat_map(|(c, _)| c.iter().copied()).collect();
+        let n = kept.len() / d;
+        Mat::from_col_major(d, n, kept)
     }
 }
 
