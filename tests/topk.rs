@@ -226,6 +226,41 @@ fn restarted_basis_matches_the_dense_solver() {
     assert!(restarted.restarts > 0);
 }
 
+/// Time and passes at D = 4096, N = 8192 (the Fourier code, α = 1) for k = 100 and 500: the
+/// thick-restarted basis (default s_max = max(4b, 512)) against the basis grown to D
+/// (s_max = D, the solver before the restart), each held to the dense solver at 1e-6. Set
+/// TOPK_TIMING_K (e.g. 100) to run one k. Ignored for its time: the numbers go in METHODS.md.
+#[test]
+#[ignore]
+fn restart_timing_d4096() {
+    let (n, d) = (8192, 4096);
+    let x = fourier(n, d);
+    let want = full(&x, d, &FitRequest::default()).eigenvalues;
+    let ks: Vec<usize> = match std::env::var("TOPK_TIMING_K") {
+        Ok(v) => v.split(',').filter_map(|k| k.trim().parse().ok()).collect(),
+        Err(_) => vec![100, 500],
+    };
+    let modes: Vec<String> = match std::env::var("TOPK_TIMING_MODES") {
+        Ok(v) => v.split(',').map(str::to_string).collect(),
+        Err(_) => vec!["restarted".into(), "grown".into()],
+    };
+    for k in ks {
+        for mode in &modes {
+            let settings =
+                if mode == "grown" { Settings { max_basis: d, ..Settings::default() } } else { Settings::default() };
+            let t0 = std::time::Instant::now();
+            let sol = solve(&x, d, k, settings);
+            let t = t0.elapsed();
+            assert!(sol.converged, "{mode} k = {k}: {:?}", sol.residuals.iter().fold(0.0f64, |a, b| a.max(*b)));
+            check_against_dense(mode, &sol.values, &want, n, d, 1e-6);
+            eprintln!(
+                "D = {d}, N = {n}, k = {k}, {mode}: {t:?}, {} passes, {} restarts, basis {}",
+                sol.passes, sol.restarts, sol.basis
+            );
+        }
+    }
+}
+
 #[test]
 fn k_out_of_range_is_refused_with_a_clear_error() {
     let x = code(50, 20);

@@ -744,8 +744,8 @@ impl TopK {
             self.cq = z;
             self.s = m;
             self.h = vec![0.0; m * m];
-            for i in 0..m {
-                self.h[i * m + i] = theta[i];
+            for (i, t) in theta.iter().take(m).enumerate() {
+                self.h[i * m + i] = *t;
             }
             self.restarts += 1;
         }
