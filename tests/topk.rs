@@ -125,9 +125,10 @@ fn synthetic_bulk_d2048_top_200() {
 }
 
 /// The case: D = 4096, the top 500 within 1e-6 relative, α over 11…500 within 1e-4.
-/// Ignored in the default run: measured 419 s (top-k 395 s in 9 passes, the basis at s = 4080 of
-/// D = 4096 so the dense Rayleigh–Ritz dominates; the dense path 22 s), max relative residual
-/// 9.6e-8, α 0.98962807168 both ways, on the shared 2-core machine.
+/// Ignored in the default run: measured 307 s in all on a loaded shared 2-core machine (top-k
+/// 263 s in 11 passes with the thick restart, basis ≤ 2040; the dense path 40 s), max relative
+/// residual 5.6e-7, α 0.98962807168 both ways. Before the restart: 419 s (top-k 395 s in 9
+/// passes, the basis at s = 4080, dense 22 s on a quieter machine).
 #[test]
 #[ignore]
 fn synthetic_d4096_top_500() {
