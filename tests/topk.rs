@@ -208,6 +208,18 @@ fn duplicate_and_constant_columns_match_the_dense_solver() {
     }
 }
 
+/// Every column constant: C = 0, so the first product block deflates to nothing; the solver
+/// stops after one product pass with k zeros, converged (the dense path's values are 0 too).
+#[test]
+fn constant_columns_only_give_zeros_at_once() {
+    let (n, d, k) = (40, 30, 5);
+    let x: Vec<f64> = (0..n * d).map(|i| (i % d) as f64).collect();
+    let sol = solve(&x, d, k, Settings::default());
+    assert!(sol.converged && sol.invariant, "{sol:?}");
+    assert_eq!((sol.passes, sol.n_constant_columns, sol.trace), (2, d, 0.0));
+    assert_eq!(sol.values, vec![0.0; k]);
+}
+
 /// The thick restart (defect (b)) keeps its answer: the Fourier code (α = 1) at D = 1024, top 60,
 /// with the basis capped at s_max = 4b = 280 (so it restarts) against the dense solver at 1e-8,
 /// and against the unrestarted run (s_max = D).
