@@ -9,7 +9,8 @@
 // memory of any worker (window.eigenlensStats.wasmBytes).
 //
 //   node bench/topk.mjs [--rows 4096] [--top 100] [--full-max 8192] [--page] [--page-max 16384] [--cli-max 32768]
-import { writeFileSync } from 'node:fs';
+//     [--only 32768] (one width; the others' rows in bench/topk-results-N.json are kept)
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arg, flag, gaussianNpy, timed, ROOT } from './lib.mjs';
 import { openPage } from '../tests/e2e/browser.mjs';
@@ -20,6 +21,7 @@ const k = arg('top', 100);
 const fullMax = arg('full-max', 8192);
 const pageMax = arg('page-max', 16384);
 const cliMax = arg('cli-max', 32768);
+const only = arg('only', 0);
 
 /** The page's top k of `file`: {seconds, passes, wasmBytes, alpha, eigenvalues}. */
 async function pageTopK(file) {
@@ -48,7 +50,7 @@ const cli = process.env.EIGENLENS_BIN ?? join(ROOT, 'target', 'release', 'eigenl
 const mib = (b) => (b / 2 ** 20).toFixed(0);
 const results = [];
 console.log(`N = ${rows} rows, top k = ${k}\n| D | path | seconds | passes | max residual (rel.) | peak RSS |\n|---|---|---|---|---|---|`);
-for (const cols of [8192, 16384, 32768].filter((c) => c <= cliMax)) {
+for (const cols of [8192, 16384, 32768].filter((c) => c <= cliMax && (!only || c === only))) {
   const file = gaussianNpy(rows, cols);
   const [s, out, rss] = timed(cli, ['analyze', file, '--top', String(k), '--json']);
   const r = JSON.parse(out);
@@ -75,4 +77,7 @@ for (const cols of [8192, 16384, 32768].filter((c) => c <= cliMax)) {
     console.log(`| ${cols} | CLI full | ${fs.toFixed(1)} | 1 | top ${k} within ${worst.toExponential(1)} of --top | ${mib(frss)} MiB |`);
   }
 }
-writeFileSync(join(ROOT, 'bench', `topk-results-${rows}.json`), JSON.stringify(results, null, 2));
+const out = join(ROOT, 'bench', `topk-results-${rows}.json`);
+// With --only, the rows of the other widths already recorded stay.
+const kept = only && existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')).filter((r) => r.cols !== only) : [];
+writeFileSync(out, JSON.stringify([...kept, ...results], null, 2));

@@ -49,6 +49,7 @@ impl TopKSolver {
             tol: o.tol.unwrap_or(base.tol),
             max_passes: o.max_passes.unwrap_or(base.max_passes),
             seed: o.seed.unwrap_or(base.seed),
+            ..base
         };
         let solver = TopK::new(d, k, settings).map_err(js_err)?;
         let input = solver.next_pass();

@@ -57,3 +57,44 @@ test('wasm top-k: passes split over two workers give the native result', async (
   assert.throws(() => new wasm.TopKSolver(d, d + 1, {}), /k must be at least 1 and at most/);
   solver.free();
 });
+
+// D ≫ N (issue 16, defect (a)): 100 rows of 2000 units, rank C = 99. Before the deflation and
+// the shifted Rayleigh–Ritz (src/linalg/topk.rs) the wasm path's tridiagonal QL stopped at its
+// iteration cap on the projected matrix. Rows: Park–Miller uniforms (seed 12345, exact in
+// doubles), x_ij = (u − 0.5)·(j + 1)^−0.75. Expected values: NumPy, np.linalg.eigvalsh of
+// np.cov(x, rowvar=False) on the same rows (the script is in the test's comment below):
+//   s = 12345; for i in range(n*d): s = 16807*s % 2147483647; x[i] = s/2147483647
+//   x = (x.reshape(n, d) - 0.5) * (np.arange(d) + 1.0)**-0.75
+// λ₁…λ₁₀, λ₉₈, λ₉₉ within 1e-8 relative; λ₁₀₀ … λ₁₅₀ are 0 (NumPy: ~3e-18) and must be
+// round-off, below λ₁·max(N, D)·ε = 3.4e-14.
+test('wasm top-k: 100 rows of 2000 units, k = 150 past the rank, match NumPy', async () => {
+  const wasm = await loadWasm();
+  const [n, d, k] = [100, 2000, 150];
+  const x = new Float64Array(n * d);
+  let s = 12345;
+  for (let i = 0; i < n * d; i++) {
+    s = (16807 * s) % 2147483647;
+    x[i] = (s / 2147483647 - 0.5) * ((i % d) + 1) ** -0.75;
+  }
+  const want = [
+    0.07556895377686329, 0.025610370753906042, 0.01820731549438477, 0.011558170777261338, 0.00814268652520989,
+    0.0056710405939268405, 0.004468912426625863, 0.004140518713245087, 0.003319040259236322, 0.002802774337399493,
+  ];
+  const want98 = [9.034721289703555e-5, 8.778469042018935e-5];
+  const solver = new wasm.TopKSolver(d, k, {});
+  let done = false;
+  while (!done) {
+    assert.ok(solver.passInput());
+    solver.passBlock(x, n);
+    done = solver.endPass();
+  }
+  const report = solver.finish();
+  const ev = report.eigenvalues;
+  assert.equal(report.top_k.converged, true);
+  assert.equal(ev.length, k);
+  want.forEach((w, i) => assert.ok(Math.abs(ev[i] - w) <= 1e-8 * w, `λ_${i + 1} = ${ev[i]} vs NumPy ${w}`));
+  want98.forEach((w, i) => assert.ok(Math.abs(ev[97 + i] - w) <= 1e-8 * w, `λ_${98 + i} = ${ev[97 + i]} vs ${w}`));
+  const floor = want[0] * d * 2.220446049250313e-16;
+  for (let i = 99; i < k; i++) assert.ok(Math.abs(ev[i]) <= floor, `λ_${i + 1} = ${ev[i]} should be round-off`);
+  solver.free();
+});
