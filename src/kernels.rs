@@ -144,8 +144,8 @@ mod ceiling {
         f64x2_extract_lane::<0>(s) + f64x2_extract_lane::<1>(s)
     }
 
-    /// 2·CEILING_CHAINS chains of `a = relaxed_madd(a, one, zero)` (each a multiply and an add),
-    /// timed; None in the plain simd128 build.
+    /// 2·CEILING_CHAINS chains of `a = relaxed_madd(one, zero, a)` (each a multiply and an
+    /// add), timed; None in the plain simd128 build.
     pub fn fused_streams(iters: u64, one: f64, zero: f64, clock: &dyn Fn() -> f64) -> Option<f64> {
         #[cfg(target_feature = "relaxed-simd")]
         {
@@ -156,7 +156,9 @@ mod ceiling {
             let mut a = [f64x2_splat(1.5); 2 * CEILING_CHAINS];
             for _ in 0..iters {
                 for acc in a.iter_mut() {
-                    *acc = f64x2_relaxed_madd(*acc, c, z);
+                    // acc ← 1·0 + acc: the chain runs through the addend, which V8's
+                    // vfmadd231pd accumulates in place (no copy of a shared addend).
+                    *acc = f64x2_relaxed_madd(c, z, *acc);
                 }
             }
             super::keep(a.iter().fold(0.0, |s, v| s + f64x2_extract_lane::<0>(*v)));
@@ -213,7 +215,7 @@ mod ceiling {
         let mut a = [_mm_set1_pd(1.5); 2 * CEILING_CHAINS];
         for _ in 0..iters {
             for acc in a.iter_mut() {
-                *acc = _mm_fmadd_pd(*acc, c, z);
+                *acc = _mm_fmadd_pd(c, z, *acc);
             }
         }
         let mut out = [0.0f64; 2];
