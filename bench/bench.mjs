@@ -1,14 +1,23 @@
 // Benchmark (not a test): time to α for the same f32 .npy files in the page (headless
 // Chromium, file chosen → α shown), the native CLI, and NumPy (np.load + np.cov + eigvalsh)
 // with 1 and 2 threads, in one run; then each kernel alone (covariance, eigenvalues,
-// eigenvectors) in wasm (Node's V8, as in Chromium), natively and in NumPy. Prints tables with
-// ratios and writes bench/results.json.
+// eigenvectors) in wasm (Node's V8, as in Chromium), natively and in NumPy; the two-lane SIMD
+// ceiling of this CPU (independent f64x2 multiply and add streams, in wasm and natively) and the
+// wasm covariance's share of it; the relaxed-SIMD build's kernels beside the simd128 build's
+// (in a child Node with --experimental-wasm-relaxed-simd, which Node 20 needs); and the
+// number of workers the core's plan gives each width. Prints tables with ratios and writes
+// bench/results.json.
+//
+// Flops: a multiply-add counts 2, in the kernels (the covariance is N·D²: N·D²/2 multiply-adds
+// of the upper triangle) and in the ceiling (each lane's multiply and each lane's add count 1).
 //
 //   node bench/bench.mjs [--rows 50000] [--large] [--kernel-rows 20000] [--sizes 512,1024]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, statSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cpus } from 'node:os';
 import { arg, flag, gaussianNpy, numpyEnv, numpyMachine, timeCli, timeNumpy, timePage, PYTHON, ROOT } from './lib.mjs';
 import { loadWasm } from '../tests/wasm/wasm.mjs';
 
@@ -60,13 +69,49 @@ for (const d of sizes) {
   });
 }
 
+// The ceiling: 10⁸ iterations of 6 multiply and 6 add chains (about 0.3 s at 3 GHz), best of 3.
+const best = (runs) => runs.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+const ceiling = {
+  wasm: best([1, 2, 3].map(() => wasm.simdCeiling(1e8))),
+  native: best([1, 2, 3].map(() => JSON.parse(execFileSync(join(ROOT, 'target', 'release', 'examples', 'kernels'),
+    ['--json', '--ceiling']).toString()))),
+};
+
+// The relaxed-SIMD build: its ceiling (with fused streams) and its kernels, in a Node that
+// validates relaxed SIMD.
+const relaxedChild = `
+import { readFileSync } from 'node:fs';
+import { loadWasm } from ${JSON.stringify(pathToFileURL(join(ROOT, 'tests', 'wasm', 'wasm.mjs')).href)};
+await loadWasm();
+const w = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'www', 'pkg', 'eigenlens.js')).href + '?relaxed')});
+await w.default({ module_or_path: readFileSync(${JSON.stringify(join(ROOT, 'www', 'pkg', 'eigenlens_relaxed_bg.wasm'))}) });
+const runs = [1, 2, 3].map(() => w.simdCeiling(1e8));
+const ceiling = runs.reduce((a, b) => (b.fused_gflops > a.fused_gflops ? b : a));
+const kernels = ${JSON.stringify(sizes)}.map((d) => w.benchKernels(${kernelRows}, d, 1n, true));
+console.log(JSON.stringify({ relaxed: w.relaxedSimd(), ceiling, kernels }));`;
+const relaxed = JSON.parse(execFileSync(process.execPath,
+  ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', relaxedChild]).toString());
+kernels.forEach((k, i) => { k.wasm_relaxed = relaxed.kernels[i]; });
+
+// Workers: the core's plan for an N × D f32 .npy over one reader per core and over 4 (the
+// page's pool cap), at the bench's widths and beyond the old 4096-unit limit.
+const cores = cpus().length;
+const planInfo = (d) => ({ name: 'x', dtype: 'f32', shape: [rows, d], fortran_order: false, rows, cols: d, data_bytes: rows * d * 4 });
+const workers = [...sizes, 4096, 6000, 8192, 8193].filter((d, i, a) => a.indexOf(d) === i).map((d) => ({
+  d, cores: wasm.rowShares('x.npy', planInfo(d), null, cores).length, four: wasm.rowShares('x.npy', planInfo(d), null, 4).length,
+}));
+
 const wasmBytes = readFileSync(join(ROOT, 'www', 'pkg', 'eigenlens_bg.wasm'));
+const relaxedBytes = readFileSync(join(ROOT, 'www', 'pkg', 'eigenlens_relaxed_bg.wasm'));
 const results = {
-  machine: { cores: (await import('node:os')).cpus().length, cpu_model: numpy.cpu_model },
+  machine: { cores, cpu_model: numpy.cpu_model },
   numpy: { version: numpy.numpy, threadpool_info: numpy.threadpool_info },
   end_to_end: endToEnd,
   kernels,
+  simd_ceiling: { wasm_simd128: ceiling.wasm, wasm_relaxed: relaxed.ceiling, native_sse2: ceiling.native },
+  plan_workers: workers,
   wasm_bytes: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length },
+  wasm_relaxed_bytes: { raw: relaxedBytes.length, gzip: gzipSync(relaxedBytes, { level: 9 }).length },
 };
 writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2));
 
@@ -88,4 +133,16 @@ for (const k of kernels) {
     console.log(`| ${k.d} | ${name}${extra} | ${f(w)} | ${f(n)} | ${f(p)} | ${f(w / p)} | ${f(n / p)} |`);
   }
 }
-console.log(`\nwasm ${results.wasm_bytes.raw} B raw, ${results.wasm_bytes.gzip} B gzip`);
+const c = results.simd_ceiling;
+console.log(`\ntwo-lane f64 SIMD ceiling (independent multiply and add streams; GFLOP/s): wasm simd128 ${f(c.wasm_simd128.gflops, 1)}, ` +
+  `wasm relaxed build ${f(c.wasm_relaxed.gflops, 1)} (fused relaxed_madd streams ${f(c.wasm_relaxed.fused_gflops, 1)}), ` +
+  `native SSE2 ${f(c.native_sse2.gflops, 1)} (FMA ${f(c.native_sse2.fused_gflops, 1)})`);
+console.log('| D | covariance simd128 GFLOP/s | share of simd128 ceiling | covariance relaxed GFLOP/s | relaxed ÷ simd128 | eigenvectors simd128 | eigenvectors relaxed |');
+console.log('|---|---|---|---|---|---|---|');
+for (const k of kernels) {
+  const [s, r] = [k.wasm.covariance_gflops, k.wasm_relaxed.covariance_gflops];
+  console.log(`| ${k.d} | ${f(s, 1)} | ${f((100 * s) / c.wasm_simd128.gflops, 0)} % | ${f(r, 1)} | ${f(r / s)} | ${f(k.wasm.eigenvectors_s)} s | ${f(k.wasm_relaxed.eigenvectors_s)} s |`);
+}
+console.log(`\nworkers by the core's plan (N = ${rows}, 2 GiB moments budget): ` +
+  workers.map((w) => `D = ${w.d}: ${w.cores} of ${cores} cores (${w.four} of 4)`).join('; '));
+console.log(`\nwasm ${results.wasm_bytes.raw} B raw, ${results.wasm_bytes.gzip} B gzip; relaxed ${results.wasm_relaxed_bytes.raw} B raw, ${results.wasm_relaxed_bytes.gzip} B gzip`);

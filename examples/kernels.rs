@@ -2,11 +2,14 @@
 //! symmetric eigensolver on the same covariance for comparison.
 //!
 //!   cargo run --release --example kernels -- [--json] [--rows N] [--no-nalgebra] [D...]
+//!   cargo run --release --example kernels -- [--json] --ceiling
 //!
 //! Defaults: N = 20000, D = 512 1024 2048. With --json, prints one JSON array with an object
-//! per D (`bench/bench.mjs` reads its first element).
+//! per D (`bench/bench.mjs` reads its first element). With --ceiling, measures the CPU's
+//! two-lane SIMD ceiling instead (`kernels::simd_ceiling`, SSE2 `mulpd`/`addpd` streams and
+//! two-lane FMA: the native reference for the wasm ceiling).
 
-use eigenlens::kernels::{time_kernels, KernelTimings};
+use eigenlens::kernels::{simd_ceiling, time_kernels, KernelTimings};
 use eigenlens::rng::Rng;
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -101,6 +104,7 @@ fn main() {
     let mut json = false;
     let mut with_nalgebra = true;
     let mut faer = false;
+    let mut ceiling = false;
     let mut rows = 20000usize;
     let mut sizes = Vec::new();
     let mut it = args.iter();
@@ -109,6 +113,7 @@ fn main() {
             "--json" => json = true,
             "--no-nalgebra" => with_nalgebra = false,
             "--faer" => faer = true,
+            "--ceiling" => ceiling = true,
             "--rows" => match it.next().and_then(|v| v.parse().ok()) {
                 Some(v) => rows = v,
                 None => {
@@ -119,7 +124,7 @@ fn main() {
             other => match other.parse() {
                 Ok(d) => sizes.push(d),
                 Err(_) => {
-                    eprintln!("usage: kernels [--json] [--rows N] [--no-nalgebra] [D...]");
+                    eprintln!("usage: kernels [--json] [--rows N] [--no-nalgebra] [--ceiling] [D...]");
                     std::process::exit(2);
                 }
             },
@@ -130,6 +135,19 @@ fn main() {
     }
     let start = Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
+    if ceiling {
+        let c = simd_ceiling(100_000_000, &clock);
+        if json {
+            println!("{}", serde_json::to_string(&c).unwrap_or_else(|_| "{}".into()));
+        } else {
+            let fused = c.fused_gflops.map_or("–".to_string(), |g| format!("{g:.2}"));
+            println!(
+                "two-lane f64 SIMD ceiling: {:.2} GFLOP/s (multiply + add streams), {fused} GFLOP/s fused",
+                c.gflops
+            );
+        }
+        return;
+    }
     let mut out = Vec::new();
     for d in sizes {
         if faer {

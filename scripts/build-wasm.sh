@@ -1,17 +1,41 @@
 #!/usr/bin/env bash
-# Compiles the core to wasm and writes the JS glue to www/pkg (imported by the worker), then
-# optimises the wasm with binaryen's wasm-opt (npm devDependency `binaryen`).
+# Compiles the core to wasm twice and writes the JS glue to www/pkg (imported by the worker),
+# then optimises each wasm with binaryen's wasm-opt (npm devDependency `binaryen`):
+# - www/pkg/eigenlens_bg.wasm: simd128 (.cargo/config.toml), the default, which every current
+#   browser runs;
+# - www/pkg/eigenlens_relaxed_bg.wasm: simd128 + relaxed SIMD, whose scatter and matrix-product
+#   micro-kernels use f64x2.relaxed_madd (src/linalg/scatter.rs, gemm.rs). The page loads it
+#   where the browser validates relaxed SIMD (www/simd.js). Same exports, so the same glue
+#   (checked below); it builds in target/relaxed so that the two builds do not evict each other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=www/pkg
+features="--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue"
+
+# wasm-opt in place; the features match what rustc emits for wasm32-unknown-unknown.
+optimise() {
+  local wasm=$1 extra=${2:-}
+  local before
+  before=$(wc -c < "$wasm")
+  # shellcheck disable=SC2086
+  node_modules/.bin/wasm-opt -O3 $features $extra "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
+  echo "wasm-opt $(basename "$wasm"): $before → $(wc -c < "$wasm") bytes ($(gzip -9 -c "$wasm" | wc -c) gzip)"
+}
+
 cargo build --lib --release --target wasm32-unknown-unknown
-wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-  target/wasm32-unknown-unknown/release/eigenlens.wasm
-# The features match what rustc emits for wasm32-unknown-unknown with +simd128
-# (.cargo/config.toml): every current browser validates them.
-wasm=www/pkg/eigenlens_bg.wasm
-before=$(wc -c < "$wasm")
-node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$wasm" -o "$wasm.opt"
-mv "$wasm.opt" "$wasm"
-echo "wasm-opt: $before → $(wc -c < "$wasm") bytes ($(gzip -9 -c "$wasm" | wc -c) gzip)"
+wasm-bindgen --target web --no-typescript --out-dir "$out" target/wasm32-unknown-unknown/release/eigenlens.wasm
+optimise "$out/eigenlens_bg.wasm"
+
+RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
+  cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/relaxed
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+wasm-bindgen --target web --no-typescript --out-dir "$tmp" target/relaxed/wasm32-unknown-unknown/release/eigenlens.wasm
+if ! cmp -s "$tmp/eigenlens.js" "$out/eigenlens.js"; then
+  echo "build-wasm: the relaxed build's JS glue differs from the simd128 build's; they must share it" >&2
+  exit 1
+fi
+mv "$tmp/eigenlens_bg.wasm" "$out/eigenlens_relaxed_bg.wasm"
+optimise "$out/eigenlens_relaxed_bg.wasm" --enable-relaxed-simd

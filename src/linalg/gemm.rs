@@ -16,6 +16,7 @@ const KC: usize = 256;
 const MC: usize = 128;
 
 /// The register tile of the packed products: `acc[c][r] = Σₖ p[k·MR + r] · q[k·NR + c]`.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
 #[inline(always)]
 pub(super) fn micro_kernel(p: &[f64], q: &[f64], kk: usize) -> [[f64; MR]; NR] {
     let mut acc = [[0.0f64; MR]; NR];
@@ -28,6 +29,34 @@ pub(super) fn micro_kernel(p: &[f64], q: &[f64], kk: usize) -> [[f64; MR]; NR] {
         }
     }
     acc
+}
+
+/// The same tile in the relaxed-SIMD wasm build: rows (r, r+1) of column c accumulate
+/// `p[k][r..r+2] · q[k][c]` with `f64x2.relaxed_madd` (fused or not, as the engine chooses; the
+/// same products summed in the same order, see [`super::scatter`]).
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[inline(always)]
+pub(super) fn micro_kernel(p: &[f64], q: &[f64], kk: usize) -> [[f64; MR]; NR] {
+    use core::arch::wasm32::*;
+    const V: usize = MR / 2;
+    let mut acc = [[f64x2_splat(0.0); V]; NR];
+    for (pk, qk) in p[..kk * MR].chunks_exact(MR).zip(q[..kk * NR].chunks_exact(NR)) {
+        let pv: [v128; V] = core::array::from_fn(|r| f64x2(pk[2 * r], pk[2 * r + 1]));
+        for (acc_c, &y) in acc.iter_mut().zip(qk) {
+            let y = f64x2_splat(y);
+            for (o, pr) in acc_c.iter_mut().zip(pv) {
+                *o = f64x2_relaxed_madd(pr, y, *o);
+            }
+        }
+    }
+    let mut out = [[0.0f64; MR]; NR];
+    for (col, acc_c) in out.iter_mut().zip(acc) {
+        for (r, v) in acc_c.into_iter().enumerate() {
+            col[2 * r] = f64x2_extract_lane::<0>(v);
+            col[2 * r + 1] = f64x2_extract_lane::<1>(v);
+        }
+    }
+    out
 }
 
 /// Packs `m` rows (`rows(r, k)`, `k < kk`) into blocks of `MR` rows, each block `[k][r]`,

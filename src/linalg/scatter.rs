@@ -4,11 +4,23 @@
 //! packed into column panels of [`NR`] units, row after row, so that a tile of S is computed
 //! from two small contiguous panels that stay in L1 while the accumulators stay in registers.
 //! Plain Rust that LLVM vectorises: SSE2/AVX natively, simd128 in wasm.
+//!
+//! The relaxed-SIMD wasm build (`-C target-feature=+simd128,+relaxed-simd`,
+//! `scripts/build-wasm.sh`) has its own micro-kernel written with `f64x2.relaxed_madd`
+//! (`core::arch::wasm32::f64x2_relaxed_madd`): `acc ← x·b + acc` in one instruction, which the
+//! engine may fuse (one rounding: V8 emits `vfmadd231pd` where the CPU has FMA) or not (two
+//! roundings, the plain build's sum). Either way each entry is the same sum of the same
+//! products in the same order; only the rounding of each step may differ, by at most one unit
+//! in the last place per step. Its tile is [`MR`] = 2 rows × [`NR`] units: 8 accumulators, 4
+//! panel vectors and a splat fit the 16 vector registers V8 allocates on x86-64.
 
 /// Units per packed panel (columns of a tile).
 pub const NR: usize = 8;
 /// Rows of a tile computed at once.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
 const MR: usize = 4;
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+const MR: usize = 2;
 /// Rows of the block packed at a time: a panel of KC × NR f64 is 16 KiB.
 const KC: usize = 256;
 
@@ -72,6 +84,7 @@ fn pack(packed: &mut [f64], block: &[f64], d: usize, k0: usize, kc: usize) {
 }
 
 /// acc[r][c] = Σ_k a[k][r0 + r] · b[k][c] for a tile of MR × NR.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
 #[inline(always)]
 fn micro_kernel(a: &[f64], b: &[f64], kc: usize, r0: usize) -> [[f64; NR]; MR] {
     let mut acc = [[0.0f64; NR]; MR];
@@ -86,6 +99,33 @@ fn micro_kernel(a: &[f64], b: &[f64], kc: usize, r0: usize) -> [[f64; NR]; MR] {
         }
     }
     acc
+}
+
+/// The same tile with `f64x2.relaxed_madd`: lanes (c, c+1) of row r accumulate
+/// `a[k][r0 + r] · b[k][c..c+2]` for k in order.
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[inline(always)]
+fn micro_kernel(a: &[f64], b: &[f64], kc: usize, r0: usize) -> [[f64; NR]; MR] {
+    use core::arch::wasm32::*;
+    const V: usize = NR / 2;
+    let mut acc = [[f64x2_splat(0.0); V]; MR];
+    for (ak, bk) in a[..kc * NR].chunks_exact(NR).zip(b[..kc * NR].chunks_exact(NR)) {
+        let bv: [v128; V] = core::array::from_fn(|c| f64x2(bk[2 * c], bk[2 * c + 1]));
+        for (r, acc_r) in acc.iter_mut().enumerate() {
+            let x = f64x2_splat(ak[r0 + r]);
+            for (o, bc) in acc_r.iter_mut().zip(bv) {
+                *o = f64x2_relaxed_madd(x, bc, *o);
+            }
+        }
+    }
+    let mut out = [[0.0f64; NR]; MR];
+    for (row, acc_r) in out.iter_mut().zip(acc) {
+        for (c, v) in acc_r.into_iter().enumerate() {
+            row[2 * c] = f64x2_extract_lane::<0>(v);
+            row[2 * c + 1] = f64x2_extract_lane::<1>(v);
+        }
+    }
+    out
 }
 
 fn store(s: &mut [f64], d: usize, i0: usize, j0: usize, tile: &[[f64; NR]; MR]) {

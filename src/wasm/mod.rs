@@ -9,6 +9,7 @@
 //! - [`options`]: every settings object is decoded there; a malformed or unknown field is an
 //!   error that names it.
 
+mod bench;
 mod file;
 mod options;
 mod topk;
