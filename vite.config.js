@@ -13,7 +13,7 @@ const DEMO_DATA = {
 };
 
 /** The files of the npm package (dist-pkg/). */
-const PACKAGE_FILES = ['eigenlens.js', 'worker.js', 'eigenlens_bg.wasm'];
+const PACKAGE_FILES = ['eigenlens.js', 'worker.js', 'eigenlens_bg.wasm', 'eigenlens_relaxed_bg.wasm'];
 
 function demoData() {
   return {

@@ -1,8 +1,8 @@
-// The npm package's build (`npx vite build -c vite.lib.config.js`): exactly three self-contained
-// files in dist-pkg/, at stable names, for a CDN, a notebook widget or a report to load:
+// The npm package's build (`npx vite build -c vite.lib.config.js`): self-contained files in
+// dist-pkg/, at stable names, for a CDN, a notebook widget or a report to load:
 //   eigenlens.js        the custom elements and their plots, one ES module with no imports
 //   worker.js           the analysis worker, one ES module with no imports
-//   eigenlens_bg.wasm   the core
+//   eigenlens_bg.wasm   the core (simd128), and eigenlens_relaxed_bg.wasm (relaxed SIMD: www/simd.js)
 // and loader.js (www/loader.js as written): the classic-script line for a CDN, which shows a
 // failure to load inside the figures.
 // Not vite's library mode: it inlines assets as base64, and the wasm must stay a file that

@@ -742,6 +742,11 @@ pub struct TopKInfo {
     pub block: usize,
     /// Columns of the final Krylov basis.
     pub basis: usize,
+    /// The basis became an invariant subspace of C (the next block deflated to nothing, as when
+    /// it outgrows rank C ≤ N − 1, or it reached D): each value is an eigenvalue up to its residual.
+    pub invariant: bool,
+    /// Thick restarts made to keep the basis within its bound (linalg::topk module docs).
+    pub restarts: usize,
     /// Every error estimate met e_i ≤ tol · λ_i (tol · λ₁ for round-off-level λ_i).
     pub converged: bool,
     pub tol: f64,
@@ -892,6 +897,8 @@ pub fn top_k_report(sol: &crate::linalg::topk::Solution, d: usize, fit: &FitRequ
             passes: sol.passes,
             block: sol.block,
             basis: sol.basis,
+            invariant: sol.invariant,
+            restarts: sol.restarts,
             converged: sol.converged,
             tol: sol.tol,
             residuals: sol.residuals.clone(),

@@ -9,6 +9,9 @@
 // A host that cannot serve files next to the script (a report opened from file://, a notebook
 // widget, a bundler that inlines) hands them over with provideAssets() before the first
 // analysis. Nothing here runs at import time: the bundle can itself be imported from a blob: URL.
+// Of the two wasm builds next to the script, ./simd.js picks the relaxed-SIMD one where the engine
+// validates it; provided bytes are whichever build the host chose (the portable simd128 one).
+import { wasmUrl as builtWasmUrl } from './simd.js';
 let provided = null;
 
 /**
@@ -48,10 +51,10 @@ function workerUrl() {
   return new URL(builtWorkerUrl(), document.baseURI);
 }
 
-/** The wasm's URL: provided, or next to this script (the build rewrites the path to its asset). */
+/** The wasm's URL: provided, or the build for this engine next to this script. */
 function wasmUrl() {
   if (typeof provided?.wasm === 'string' || provided?.wasm instanceof URL) return new URL(provided.wasm, document.baseURI);
-  return new URL('./pkg/eigenlens_bg.wasm', import.meta.url);
+  return builtWasmUrl();
 }
 
 /** A same-origin blob: URL holding `text` as a JavaScript module. */

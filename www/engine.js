@@ -14,10 +14,11 @@ import { compileWasm, newWorker, unreachable, workerSource } from './assets.js';
 
 const MAX_WORKERS = 4;
 
-// The memory budget of one worker, and what the full analysis of a D-unit file needs in it. A
-// file wider than the core's split limit (4096 units) is read by one worker, which holds the
-// D × D moments and, for the eigenvalues, about as much again: 2 · D² · 8 bytes (1 GiB at
-// D = 8192, which the page runs; 4 GiB at D = 16 384, beyond a wasm32 instance). Above the
+// The memory budget of one worker, and what the full analysis of a D-unit file needs in it. The
+// core's plan splits the rows over as many readers as its memory budget allows (src/plan.rs:
+// D² · 8 bytes each, plus the merge); the worker that merges holds the D × D moments and, for
+// the eigenvalues, about as much again: 2 · D² · 8 bytes (1 GiB at D = 8192, which the page
+// runs; 4 GiB at D = 16 384, beyond a wasm32 instance). Above the
 // budget the page does not start the full analysis: it proposes the top k eigenvalues only,
 // with the largest k ≤ 256 whose solver fits TOP_K_BUDGET (TopKSolver.memoryBytes).
 export const WORKER_BUDGET = 2 ** 30;

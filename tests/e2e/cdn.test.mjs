@@ -73,8 +73,8 @@ async function openPost(browser, name, html) {
 
 test('npm pack ships exactly the package files: the elements, the worker, the wasm, the loader', () => {
   const files = packed.files.map((f) => f.path).sort();
-  assert.deepEqual(files, ['README.md', 'dist-pkg/eigenlens.js', 'dist-pkg/eigenlens_bg.wasm', 'dist-pkg/loader.js',
-    'dist-pkg/worker.js', 'package.json']);
+  assert.deepEqual(files, ['README.md', 'dist-pkg/eigenlens.js', 'dist-pkg/eigenlens_bg.wasm',
+    'dist-pkg/eigenlens_relaxed_bg.wasm', 'dist-pkg/loader.js', 'dist-pkg/worker.js', 'package.json']);
   const manifest = JSON.parse(readFileSync(join(dir, 'package', 'package.json'), 'utf8'));
   assert.equal(manifest.exports['.'], './dist-pkg/eigenlens.js');
   assert.equal(manifest.dependencies, undefined, 'the bundle carries Plot: nothing to install');

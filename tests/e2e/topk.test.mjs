@@ -64,8 +64,9 @@ test('D = 16 384: the page proposes top k instead of the full analysis, and its 
   assert.match(proposed.error, /D = 16,384 units: the full covariance needs about 4\.0 GiB/);
   assert.match(proposed.error, /was not started/);
   const k = Number(await page.locator('#spectrum').evaluate((e) => e.dataset.proposal));
-  // TopKSolver.defaultK(16384, 256, 768 MiB): the largest k whose solver fits (METHODS, memory_bytes).
-  assert.equal(k, 96);
+  // TopKSolver.defaultK(16384, 256, 768 MiB): the largest k ≤ 256 whose solver fits (METHODS,
+  // memory_bytes); with the restarted basis (at most max(4b, 512) columns) k = 256 fits.
+  assert.equal(k, 256);
   // Nothing heavy started without the click: no worker grew past what the demo used.
   const idle = await page.evaluate(() => window.eigenlensStats.wasmBytes);
   assert.equal(idle, before, 'the proposal reads only the header');
@@ -82,14 +83,27 @@ test('D = 16 384: the page proposes top k instead of the full analysis, and its 
   const cli = cliJson('analyze', wide, '--top', String(k));
   assert.equal(report.eigenvalues.length, k);
   assert.equal(report.top_k.passes, cli.top_k.passes);
-  report.eigenvalues.forEach((g, i) => assert.ok(relErr(g, cli.eigenvalues[i]) <= 1e-8,
+  // Both are Ritz values, each within its residual r_i of an eigenvalue (METHODS, Top-k
+  // spectra): equal to 1e-8 relative, or else within the sum of the two residuals (the deep
+  // values past the cliff converge to the stopping rule's r_i ≤ 1e-5·θ_i, not to 1e-8).
+  let outside = 0;
+  report.eigenvalues.forEach((g, i) => {
+    const c = cli.eigenvalues[i];
+    if (relErr(g, c) <= 1e-8) return;
+    outside += 1;
+    assert.ok(Math.abs(g - c) <= report.top_k.residuals[i] + cli.top_k.residuals[i],
+      `λ_${i + 1}: page ${g}, CLI ${c}, residuals ${report.top_k.residuals[i]}, ${cli.top_k.residuals[i]}`);
+  });
+  // The fit's ranks (11…128 and beyond) are among those equal to 1e-8.
+  report.eigenvalues.slice(0, 128).forEach((g, i) => assert.ok(relErr(g, cli.eigenvalues[i]) <= 1e-8,
     `λ_${i + 1}: page ${g}, CLI ${cli.eigenvalues[i]}`));
   assert.ok(Math.abs(report.alpha_fit.alpha - cli.alpha_fit.alpha) <= 1e-6,
     `α: page ${report.alpha_fit.alpha}, CLI ${cli.alpha_fit.alpha}`);
   assert.match(s.caption, new RegExp(`only the top ${k} of 16,384 eigenvalues computed \\(${cli.top_k.passes} passes`));
   assert.match(s.caption, /participation ratio ≥ [\d.]+, ≤ [\d.]+ · effective rank ≥ [\d.]+, ≤ [\d.]+ · k₉₀ ≥ \d+, ≤ \d+/);
   const { wasmBytes } = await page.evaluate(() => window.eigenlensStats);
-  console.log(`D = ${COLS}, N = ${ROWS}, top ${k}: ${report.top_k.passes} passes, wasm ${(wasmBytes / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`D = ${COLS}, N = ${ROWS}, top ${k}: ${report.top_k.passes} passes, wasm ${(wasmBytes / 2 ** 20).toFixed(0)} MiB, ` +
+    `${outside} values equal to the CLI's within the residuals but not to 1e-8`);
   assert.ok(wasmBytes > 0 && wasmBytes < 2 ** 30, `wasm memory ${wasmBytes} B (max over workers)`);
 });
 
