@@ -191,3 +191,30 @@ export function reportExports(getReport, name) {
     { name: 'csv', label: 'CSV', aria: 'Download the eigenvalues and the fit as CSV', action: () => download(csvBlob(getReport()), `${nameOf(name)}.csv`) },
   ];
 }
+
+/** The package files a saved report embeds, as the site build serves them next to the page. */
+export const PACKAGE_FILES = ['eigenlens.js', 'worker.js', 'eigenlens_bg.wasm'];
+
+/**
+ * Fetches the three package files (the elements bundle, the worker, the wasm) from `./pkg/` of
+ * the page (`base`): static files of the page's own origin, so no user data leaves the page.
+ * Resolves to {bundle, worker, wasm (Uint8Array)}; a missing file is named with how to build it.
+ */
+export async function packageFiles(base = document.baseURI) {
+  const get = async (name) => {
+    const url = new URL(`./pkg/${name}`, base).href;
+    let response;
+    try {
+      response = await fetch(url);
+    } catch (e) {
+      throw new Error(`could not fetch ${url} (a network error, or the page's Content-Security-Policy blocks it)`, { cause: e });
+    }
+    if (!response.ok) {
+      throw new Error(`a saved report embeds the package file ${name}, and ${url} answered HTTP ${response.status}: ` +
+        'the site build copies the package (npx vite build -c vite.lib.config.js) into pkg/ next to the page');
+    }
+    return name.endsWith('.wasm') ? new Uint8Array(await response.arrayBuffer()) : response.text();
+  };
+  const [bundle, worker, wasm] = await Promise.all(PACKAGE_FILES.map(get));
+  return { bundle, worker, wasm };
+}
