@@ -13,7 +13,7 @@ const style = {
 };
 
 export default [
-  { ignores: ['dist/', 'node_modules/', 'target/', 'www/pkg/', 'fuzz/', 'bench/results/', '**/.venv*/'] },
+  { ignores: ['dist/', 'dist-pkg/', 'python/eigenlens/static/', 'python/build/', 'node_modules/', 'target/', 'www/pkg/', 'fuzz/', 'bench/results/', '**/.venv*/'] },
   js.configs.recommended,
   {
     files: ['www/**/*.js'],
@@ -25,7 +25,11 @@ export default [
     languageOptions: { globals: { ...globals.worker } },
   },
   {
-    files: ['scripts/**/*.mjs', 'tests/**/*.mjs', 'bench/**/*.mjs', 'vite.config.js', 'eslint.config.js'],
+    files: ['www/loader.js'],
+    languageOptions: { sourceType: 'script' },
+  },
+  {
+    files: ['scripts/**/*.mjs', 'tests/**/*.mjs', 'bench/**/*.mjs', 'vite.config.js', 'vite.lib.config.js', 'eslint.config.js'],
     languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.node } },
     rules: style,
   },

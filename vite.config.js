@@ -1,7 +1,7 @@
 // Relative paths, so the built site works from any sub-path of any static host.
 // Three entries: the page, the embedding example, and `eigenlens.js` (the custom elements) at a
 // stable, unhashed name so a blog post can load it with one <script type="module"> line.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Small reference layers served with the site, for embed.html's worked example. */
@@ -11,6 +11,9 @@ const DEMO_DATA = {
   'data/digit_rotation_plain_h1.f32.npy': 'tests/data/sweep/digit_rotation_plain_h1.f32.npy',
   'data/digit_rotation_angle_deg.npy': 'tests/data/sweep/digit_rotation_angle_deg.npy',
 };
+
+/** The files of the npm package (dist-pkg/). */
+const PACKAGE_FILES = ['eigenlens.js', 'worker.js', 'eigenlens_bg.wasm'];
 
 function demoData() {
   return {
@@ -27,6 +30,13 @@ function demoData() {
     generateBundle() {
       for (const [fileName, from] of Object.entries(DEMO_DATA)) {
         this.emitFile({ type: 'asset', fileName, source: readFileSync(resolve(from)) });
+      }
+      // The npm package's three files (vite.lib.config.js, built first by scripts/build-web.sh),
+      // served under pkg/ so the page can write a self-contained report from them.
+      for (const name of PACKAGE_FILES) {
+        const from = resolve('dist-pkg', name);
+        if (!existsSync(from)) this.error(`dist-pkg/${name} is missing: build the package first (bash scripts/build-web.sh)`);
+        this.emitFile({ type: 'asset', fileName: `pkg/${name}`, source: readFileSync(from) });
       }
     },
   };

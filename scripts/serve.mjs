@@ -12,8 +12,9 @@ const TYPES = {
 };
 
 /** Serves `root` on `port` (0 = any free port); resolves to the http.Server once listening.
- *  `prefix` mounts it at a sub-path (e.g. '/blog/post/', as on a static host); anything outside is 404. */
-export function serve(root, port = 0, host = '127.0.0.1', { prefix = '/' } = {}) {
+ *  `prefix` mounts it at a sub-path (e.g. '/blog/post/', as on a static host); anything outside is 404.
+ *  `headers` are added to every answer (e.g. CORS, as a CDN sends). */
+export function serve(root, port = 0, host = '127.0.0.1', { prefix = '/', headers = {} } = {}) {
   const base = resolve(root);
   const mount = `/${prefix.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
   const server = createServer(async (req, res) => {
@@ -25,10 +26,10 @@ export function serve(root, port = 0, host = '127.0.0.1', { prefix = '/' } = {})
       if (!file.startsWith(base)) throw new Error('outside root');
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.writeHead(404, { ...headers, 'content-type': 'text/plain' });
       res.end('not found');
     }
   });

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --bin eigenlens
 python3 -m venv --system-site-packages .venv-test
-.venv-test/bin/python -m pip install --quiet pytest './python[dask]'
+.venv-test/bin/python -m pip install --quiet pytest './python[dask,widget]'
 if [ -z "${EIGENLENS_NO_TORCH:-}" ] && ! .venv-test/bin/python -c 'import torch' 2>/dev/null; then
   echo "test-python: torch is not installed; installing it into .venv-test from PyPI (a few GB)"
   .venv-test/bin/python -m pip install --quiet torch

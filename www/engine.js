@@ -10,6 +10,8 @@
 // static host works. Cancelling a job terminates only the workers running its tasks; fresh
 // ones start on demand, and other jobs go on.
 
+import { compileWasm, newWorker, unreachable, workerSource } from './assets.js';
+
 const MAX_WORKERS = 4;
 
 // The memory budget of one worker, and what the full analysis of a D-unit file needs in it. A
@@ -42,23 +44,42 @@ const cancelled = () => new Error('cancelled');
 let wasmModule = null;
 /** The wasm, fetched and compiled once per page and handed to every worker (each instantiates it). */
 function compiledWasm() {
-  wasmModule ??= (async () => {
-    const response = await fetch(new URL('./pkg/eigenlens_bg.wasm', import.meta.url));
-    if (!response.ok) throw new Error(`the analysis code could not be loaded (HTTP ${response.status})`);
-    try {
-      return await WebAssembly.compileStreaming(response.clone());
-    } catch {
-      return WebAssembly.compile(await response.arrayBuffer()); // a host that does not serve application/wasm
-    }
-  })();
+  wasmModule ??= compileWasm();
   wasmModule.catch(() => { wasmModule = null; });
   return wasmModule;
 }
 
+/**
+ * A new analysis worker with the page's compiled wasm: `onFail(error)` hears why it could not
+ * start (the wasm or the worker script did not load), in words that name the asset.
+ */
+function startWorker(onFail) {
+  let w;
+  try {
+    w = newWorker();
+  } catch (e) {
+    // e.g. a Content-Security-Policy without worker-src blob: for a worker on another origin
+    setTimeout(() => onFail(unreachable(workerSource(), e.message)));
+    return { postMessage() {}, terminate() {} };
+  }
+  compiledWasm().then((module) => w.postMessage({ type: 'init', module }), onFail);
+  return w;
+}
+
+/** Why a worker failed outside a message: its script did not load (blocked, CORS, 404) or it threw. */
+const workerError = (e) => (e.message ? new Error(e.message) : unreachable(workerSource(), 'the worker script did not start'));
+
 function spawn(slot) {
-  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  // Without a module (compiling here failed), the worker loads the wasm itself and reports why not.
-  compiledWasm().then((module) => w.postMessage({ type: 'init', module }), () => w.postMessage({ type: 'init' }));
+  const fail = (error) => {
+    const t = slot.task;
+    w.terminate();
+    if (slot.worker === w) slot.worker = null;
+    if (t) {
+      release(t);
+      t.reject(error);
+    }
+  };
+  const w = startWorker(fail);
   w.onmessage = ({ data }) => {
     const t = slot.task;
     if (!t || t.id !== data.id) return;
@@ -71,13 +92,7 @@ function spawn(slot) {
   // worker is dropped, and the next task gets a fresh one.
   w.onerror = (e) => {
     e.preventDefault?.();
-    const t = slot.task;
-    w.terminate();
-    if (slot.worker === w) slot.worker = null;
-    if (t) {
-      release(t);
-      t.reject(new Error(e.message || 'the analysis worker failed to start'));
-    }
+    fail(workerError(e));
   };
   return w;
 }
@@ -245,14 +260,13 @@ async function analyze(job, message, onProgress) {
  * `call(message, transfer)` resolves with its result; the job's cancel terminates it.
  */
 function ownWorker(job) {
-  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  compiledWasm().then((module) => w.postMessage({ type: 'init', module }), () => w.postMessage({ type: 'init' }));
   const pending = new Map();
   let next = 0;
   const fail = (e) => {
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   };
+  const w = startWorker(fail);
   w.onmessage = ({ data }) => {
     const p = pending.get(data.id);
     if (!p) return;
@@ -263,7 +277,7 @@ function ownWorker(job) {
   };
   w.onerror = (e) => {
     e.preventDefault?.();
-    fail(new Error(e.message || 'the top-k worker failed to start'));
+    fail(workerError(e));
   };
   const close = () => {
     w.terminate();
