@@ -33,7 +33,7 @@ use crate::analysis::Report;
 use crate::bootstrap::AlphaInterval;
 use crate::error::{Error, Result};
 use crate::stats::{Estimator, FitRequest};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// The three files of the eigenlens package (`npx vite build -c vite.lib.config.js` writes them
@@ -154,19 +154,40 @@ pub fn script_json(json: &str) -> String {
 /// `eigenlens analyze --json` writes it (with `alpha_interval` and `bootstrap` after
 /// `--bootstrap`) or as the page holds it; it is embedded as given.
 pub fn standalone_html(report_json: &str, assets: &ReportAssets, context: &ReportContext) -> Result<String> {
-    assets.check()?;
-    let value: serde_json::Value = serde_json::from_str(report_json)
-        .map_err(|e| Error::Report(format!("the report is not JSON ({e}): pass what `eigenlens analyze --json` writes")))?;
-    let report: Report = serde_json::from_value(value.clone())
+    let value = parse_json(report_json)?;
+    let report: Report = Report::deserialize(&value)
         .map_err(|e| Error::Report(format!("the JSON is not an eigenlens spectrum report ({e})")))?;
-    let interval: Option<AlphaInterval> = value.get("alpha_interval").and_then(|v| serde_json::from_value(v.clone()).ok());
+    html_of(&report, &value, report_json, assets, context)
+}
+
+/// `report_json` as a JSON value, or why not.
+pub fn parse_json(report_json: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(report_json).map_err(|e| {
+        Error::Report(format!("the report is not JSON ({e}): pass what `eigenlens analyze --json` writes"))
+    })
+}
+
+/// [`standalone_html`] with the report already decoded (the wasm binding decodes it from the
+/// page's object, with the decoder the refit already uses, instead of a second one for JSON
+/// text); `value` is `report_json` parsed, for the keys beside the report (`alpha_interval`,
+/// `bootstrap`).
+pub fn html_of(
+    report: &Report,
+    value: &serde_json::Value,
+    report_json: &str,
+    assets: &ReportAssets,
+    context: &ReportContext,
+) -> Result<String> {
+    assets.check()?;
+    let interval: Option<AlphaInterval> = value.get("alpha_interval").and_then(|v| AlphaInterval::deserialize(v).ok());
     let boot = value.get("bootstrap");
     let fit = context.fit.unwrap_or(FitRequest {
         estimator: report.alpha_fit.estimator,
         lo: report.alpha_fit.rank_lo,
         hi: report.alpha_fit.rank_hi,
     });
-    let name = report.source.as_ref().map(|s| s.name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| "data".into());
+    let name =
+        report.source.as_ref().map(|s| s.name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| "data".into());
     let label = context.label.clone().unwrap_or_else(|| name.clone());
     let settings = FigureSettings {
         attributes: Attributes {
@@ -178,7 +199,9 @@ pub fn standalone_html(report_json: &str, assets: &ReportAssets, context: &Repor
     };
     let settings_json = serde_json::to_string(&settings).map_err(|e| Error::Report(e.to_string()))?;
 
-    let mut h = String::with_capacity(report_json.len() + assets.bundle.len() + assets.worker.len() + assets.wasm.len() * 4 / 3 + 65_536);
+    let mut h = String::with_capacity(
+        report_json.len() + assets.bundle.len() + assets.worker.len() + assets.wasm.len() * 4 / 3 + 65_536,
+    );
     // Writing to a String cannot fail.
     let _ = write!(
         h,
@@ -196,8 +219,8 @@ pub fn standalone_html(report_json: &str, assets: &ReportAssets, context: &Repor
         title = escape_html(&label),
         created = escape_html(&context.created),
     );
-    numbers(&mut h, &report, interval.as_ref(), boot);
-    caveats(&mut h, &report);
+    numbers(&mut h, report, interval.as_ref(), boot);
+    caveats(&mut h, report);
     h.push_str(
         "<section aria-labelledby=\"figure-h\">\n<h2 id=\"figure-h\">Figure</h2>\n\
          <p id=\"eigenlens-status\" class=\"note\" role=\"status\">Starting the figure (its code is in this file)…</p>\n\
@@ -205,7 +228,7 @@ pub fn standalone_html(report_json: &str, assets: &ReportAssets, context: &Repor
          <noscript><p class=\"note\">The figure needs JavaScript; the numbers above and the report data in this file \
          (every eigenvalue, in the JSON block <code>eigenlens-report</code>) do not.</p></noscript>\n</section>\n",
     );
-    settings_section(&mut h, &report, &fit, &name, context);
+    settings_section(&mut h, report, &fit, &name, context);
     let _ = write!(
         h,
         "<section aria-labelledby=\"data-h\">\n<h2 id=\"data-h\">Data in this file</h2>\n<p>The full report — all {d} \
@@ -215,14 +238,14 @@ pub fn standalone_html(report_json: &str, assets: &ReportAssets, context: &Repor
         d = grouped(report.eigenvalues.len() as u64),
     );
     let json_block = |h: &mut String, id: &str, text: &str| {
-        let _ = write!(h, "<script type=\"application/json\" id=\"{id}\">{}</script>\n", script_json(text));
+        let _ = writeln!(h, "<script type=\"application/json\" id=\"{id}\">{}</script>", script_json(text));
     };
     json_block(&mut h, "eigenlens-report", report_json);
     json_block(&mut h, "eigenlens-settings", &settings_json);
     let string = |s: &str| serde_json::to_string(s).map_err(|e| Error::Report(e.to_string()));
     json_block(&mut h, "eigenlens-bundle", &string(&assets.bundle)?);
     json_block(&mut h, "eigenlens-worker", &string(&assets.worker)?);
-    let _ = write!(h, "<script type=\"text/plain\" id=\"eigenlens-wasm\">{}</script>\n", base64(&assets.wasm));
+    let _ = writeln!(h, "<script type=\"text/plain\" id=\"eigenlens-wasm\">{}</script>", base64(&assets.wasm));
     let _ = write!(h, "<script type=\"module\">{INLINE_SCRIPT}</script>\n</body>\n</html>\n");
     Ok(h)
 }
@@ -294,7 +317,10 @@ fn numbers(h: &mut String, r: &Report, interval: Option<&AlphaInterval>, boot: O
                 "participation ratio",
                 format!("≥ {:.2}, ≤ {:.2} (bounds)", b.participation_ratio.low, b.participation_ratio.high),
             ));
-            rows.push(("effective rank", format!("≥ {:.2}, ≤ {:.2} (bounds)", b.effective_rank.low, b.effective_rank.high)));
+            rows.push((
+                "effective rank",
+                format!("≥ {:.2}, ≤ {:.2} (bounds)", b.effective_rank.low, b.effective_rank.high),
+            ));
             rows.push(("k₉₀", format!("≥ {}, ≤ {} (bounds)", b.k90.low, b.k90.high)));
         }
         None => {
@@ -344,7 +370,10 @@ fn interval_text(interval: Option<&AlphaInterval>, boot: Option<&serde_json::Val
             s
         }
         None if boot.is_some() => "none: too few resamples gave a valid α (see the warnings)".into(),
-        None if valid => "not computed: `eigenlens report FILE --bootstrap B` adds a bootstrap interval".into(),
+        None if valid => {
+            "not computed (eigenlens report FILE --bootstrap B, or Bootstrap α in the page before Save report, adds one)"
+                .into()
+        }
         None => "none (no valid fit)".into(),
     }
 }
@@ -573,9 +602,15 @@ mod tests {
     #[test]
     fn base64_matches_rfc_4648() {
         // RFC 4648 §10 test vectors.
-        for (input, want) in
-            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
-        {
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64(input.as_bytes()), want, "{input:?}");
         }
     }
@@ -584,7 +619,10 @@ mod tests {
     fn escaping_leaves_no_markup() {
         assert_eq!(escape_html("<img src=x onerror=alert(1)>.npy"), "&lt;img src=x onerror=alert(1)&gt;.npy");
         assert_eq!(escape_html("a & \"b\" 'c'"), "a &amp; &quot;b&quot; &#39;c&#39;");
-        assert_eq!(script_json(r#"{"name":"</script><script>x()</script>"}"#), r#"{"name":"\u003c/script>\u003cscript>x()\u003c/script>"}"#);
+        assert_eq!(
+            script_json(r#"{"name":"</script><script>x()</script>"}"#),
+            r#"{"name":"\u003c/script>\u003cscript>x()\u003c/script>"}"#
+        );
         let back: serde_json::Value = serde_json::from_str(&script_json(r#"{"a":"<!--</x>"}"#)).unwrap();
         assert_eq!(back["a"], "<!--</x>");
     }
@@ -599,7 +637,8 @@ mod tests {
 
     #[test]
     fn assets_that_cannot_be_the_package_are_refused() {
-        let good = ReportAssets { bundle: "export { provideAssets }".into(), worker: "w".into(), wasm: b"\0asm\x01".to_vec() };
+        let good =
+            ReportAssets { bundle: "export { provideAssets }".into(), worker: "w".into(), wasm: b"\0asm\x01".to_vec() };
         assert!(good.check().is_ok());
         let wasm = ReportAssets { wasm: b"<html>".to_vec(), ..good.clone() };
         assert!(matches!(wasm.check(), Err(Error::Report(m)) if m.contains("eigenlens_bg.wasm is not WebAssembly")));

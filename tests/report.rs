@@ -40,7 +40,11 @@ fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 /// The text of the `<script … id="ID">` element of `html`.
@@ -77,7 +81,9 @@ fn the_report_escapes_the_file_name_and_embeds_what_analyze_prints() {
     // The name is shown (title, heading, settings) only as text.
     assert!(!html.contains("<img"), "raw markup from the file name");
     assert!(html.contains("<title>eigenlens report: &lt;img src=x onerror=alert(1)&gt;.npy</title>"));
-    assert!(html.contains("<h1>Eigenspectrum of <span class=\"name\">&lt;img src=x onerror=alert(1)&gt;.npy</span></h1>"));
+    assert!(
+        html.contains("<h1>Eigenspectrum of <span class=\"name\">&lt;img src=x onerror=alert(1)&gt;.npy</span></h1>")
+    );
     assert!(html.contains("Written 2026-11-28 01:40 UTC"), "SOURCE_DATE_EPOCH 1795830000 is that instant");
 
     // The embedded report is the value `analyze --json` prints for the same file and flags.
@@ -86,9 +92,13 @@ fn the_report_escapes_the_file_name_and_embeds_what_analyze_prints() {
     assert_eq!(embedded, analyze);
     assert_eq!(embedded["source"]["name"], "<img src=x onerror=alert(1)>.npy");
     // α from the reference (tests/data/reference.json, NumPy's weighted fit over n = 11…128).
-    let want = common::reference()["matrices"]["digits_mlp/plain_h1_test"]["alpha_fit_stringer"]["alpha"].as_f64().unwrap();
+    let want =
+        common::reference()["matrices"]["digits_mlp/plain_h1_test"]["alpha_fit_stringer"]["alpha"].as_f64().unwrap();
     assert!((embedded["alpha_fit"]["alpha"].as_f64().unwrap() - want).abs() < 1e-9);
-    assert!(html.contains("<dd class=\"alpha\">2.394 (stringer, n = 11…128) · 118 points · R² = 0.9961</dd>"), "α as static text");
+    assert!(
+        html.contains("<dd class=\"alpha\">2.394 (stringer, n = 11…128) · 118 points · R² = 0.9961</dd>"),
+        "α as static text"
+    );
     assert!(html.contains("<dt>N × D</dt><dd>540 inputs × 256 units</dd>"));
 
     // The package files come back out exactly; nothing in them ends a script element early.
@@ -102,7 +112,10 @@ fn the_report_escapes_the_file_name_and_embeds_what_analyze_prints() {
     // The figure starts at the fit asked for; the CSP allows the inline module by its hash.
     let settings: serde_json::Value = serde_json::from_str(&script(&html, "eigenlens-settings")).unwrap();
     assert_eq!(settings["attributes"]["estimator"], "stringer");
-    assert_eq!((settings["attributes"]["lo"].as_str(), settings["attributes"]["hi"].as_str()), (Some("11"), Some("500")));
+    assert_eq!(
+        (settings["attributes"]["lo"].as_str(), settings["attributes"]["hi"].as_str()),
+        (Some("11"), Some("500"))
+    );
     assert_eq!(script(&html, "eigenlens-wasm").len(), 12);
     let hash = base64(&sha256(INLINE_SCRIPT.as_bytes()));
     assert!(html.contains(&format!("script-src &#39;sha256-{hash}&#39; blob: &#39;wasm-unsafe-eval&#39;")), "CSP");
@@ -143,7 +156,8 @@ fn missing_or_wrong_package_files_are_refused_by_name() {
     let dir = temp_dir("missing");
     let out = dir.join("r.html");
     let nowhere = dir.join("no-such-dir");
-    let args = ["report", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--assets", nowhere.to_str().unwrap()];
+    let args =
+        ["report", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--assets", nowhere.to_str().unwrap()];
     let (code, stdout, stderr) = run_env(&args, &[]);
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -147,8 +147,10 @@ const handlers = {
   // Several files' α over one common range: reports [{name, n_rows, n_cols, numerical_rank, eigenvalues}], fit.
   compare: ({ reports, fit }) => compareLayers(reports, fit),
   verdict: ({ alpha, lo, hi, source, d }) => verdict({ alpha, lo, hi, source, d }),
-  // The standalone HTML report (Save report): the report JSON text and the package files in, HTML text out.
-  reportHtml: ({ reportJson, bundle, worker, wasm, options }) => reportHtml(reportJson, bundle, worker, wasm, options),
+  // The standalone HTML report (Save report): the report (object and JSON text) and the
+  // package files in, the HTML text out.
+  reportHtml: ({ report, reportJson, bundle, worker, wasm, options }) =>
+    reportHtml(report, reportJson, bundle, worker, wasm, options),
 };
 
 /** Marks a result whose buffers move to the page instead of being copied. */

@@ -1,8 +1,9 @@
 // The standalone HTML report (issue 17, part 3): `eigenlens report` writes it for a reference
 // matrix; Chromium opens it from file:// and shows the reference α, refits to the OLS reference
 // when the estimator changes (in the embedded wasm), and makes no request but file:// itself
-// and blob:/data: URLs. The page's "Save report" writes the same kind of file (download event),
-// with the same α, and that file opens offline too.
+// and blob:/data: URLs (Firefox ESR: the same). The page's "Save report" writes the same kind
+// of file (download event) with the same α and the bootstrap interval on screen, and that file
+// opens offline too.
 // Needs the built site (dist/, with the package files in dist/pkg/) and dist-pkg/:
 //   bash scripts/build-wasm.sh && npx vite build && npx vite build -c vite.lib.config.js
 import { test, after } from 'node:test';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import * as chromiumDriver from './drivers/chromium.mjs';
+import * as firefoxDriver from './drivers/firefox.mjs';
 import { ROOT, data, openSite, settledMain } from './browser.mjs';
 
 const reference = JSON.parse(readFileSync(data('reference.json'), 'utf8'));
@@ -101,6 +103,10 @@ test('the page\'s Save report writes a file with the same α, which opens offlin
   let saved;
   try {
     await settledMain(site.page);
+    // A bootstrap of the fit on screen goes into the saved report as analyze --bootstrap puts it.
+    await site.page.locator('#spectrum .boot-go').click();
+    await site.page.waitForFunction(() => document.querySelector('#spectrum').interval !== null, null, { timeout: 120_000 });
+    const interval = await site.page.evaluate(() => document.querySelector('#spectrum').interval);
     const button = site.page.locator('#spectrum [part~="toolbar"] [data-export="report"]');
     const [download] = await Promise.all([site.page.waitForEvent('download', { timeout: 60_000 }), button.click()]);
     assert.equal(download.suggestedFilename(), 'plain_h1_test.f32.spectrum.report.html');
@@ -111,9 +117,12 @@ test('the page\'s Save report writes a file with the same α, which opens offlin
     const report = JSON.parse(json);
     assert.ok(Math.abs(report.alpha_fit.alpha - STRINGER) < 1e-9);
     assert.equal(report.eigenvalues.length, 256);
-    // The page's report is the one on screen.
+    // The page's report is the one on screen, with its bootstrap interval, shown as static text too.
     const shown = await site.page.evaluate(() => Number(document.querySelector('#spectrum').dataset.alpha));
     assert.equal(report.alpha_fit.alpha, shown);
+    assert.deepEqual([report.alpha_interval.lo, report.alpha_interval.hi], [interval.lo, interval.hi]);
+    assert.equal(report.bootstrap.b, 50);
+    assert.ok(html.includes(`[${interval.lo.toFixed(4)}, ${interval.hi.toFixed(4)}] (95 %, α̂ ± z·se`), 'interval as text');
   } finally {
     await site.close();
   }
@@ -123,6 +132,37 @@ test('the page\'s Save report writes a file with the same α, which opens offlin
     assertNoRequests(requests, saved);
   } finally {
     await context.close();
+  }
+});
+
+test('the CLI\'s report works in Firefox ESR from file:// too: reference α, OLS refit', async () => {
+  const puppeteer = (await import('puppeteer-core')).default;
+  const ff = await puppeteer.launch({
+    browser: 'firefox', executablePath: firefoxDriver.executablePath, headless: true,
+    extraPrefsFirefox: { 'app.update.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false,
+      'toolkit.telemetry.enabled': false, 'network.captive-portal-service.enabled': false,
+      'network.connectivity-service.enabled': false },
+  });
+  try {
+    const page = await ff.newPage();
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const path = join(dir, 'h1.html');
+    await page.goto(pathToFileURL(path).href);
+    const alpha = () => page.evaluate(() => Number(document.querySelector('eigenlens-spectrum')?.dataset.alpha));
+    await page.waitForFunction(() => document.querySelector('eigenlens-spectrum')?.dataset.state === 'done', { timeout: 60_000 });
+    assert.ok(Math.abs(await alpha() - STRINGER) < 1e-9, `α ${await alpha()}`);
+    await page.evaluate(() => {
+      const select = document.querySelector('eigenlens-spectrum').shadowRoot.querySelector('select[name="estimator"]');
+      select.value = 'ols';
+      select.dispatchEvent(new Event('change'));
+    });
+    await page.waitForFunction((want) => Math.abs(Number(document.querySelector('eigenlens-spectrum').dataset.alpha) - want) < 1e-9,
+      { timeout: 30_000 }, OLS);
+    // Firefox itself asks for data: URLs (its built-in fonts, the favicon the file names as data:,).
+    assertNoRequests(requests, path);
+  } finally {
+    await ff.close();
   }
 });
 

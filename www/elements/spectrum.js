@@ -34,7 +34,7 @@ import { spectrumPlot } from '../plots/spectrum.js';
 import { attachRangeDrag } from '../plots/fitdrag.js';
 import { showData } from '../plots/plot.js';
 import { toolbar, figureExports, reportExports, copyText, stem, download, packageFiles, reportJson } from '../export.js';
-import { EigenlensElement, el, rules } from './base.js';
+import { EigenlensElement, el, rules, getScriptUrl } from './base.js';
 
 const BOOT_LEVEL = 0.95;
 const BOOT_SEED = 0;
@@ -216,15 +216,25 @@ export class EigenlensSpectrum extends EigenlensElement {
   /**
    * Save report: the standalone HTML report of what is on screen, written by the core (the wasm
    * export reportHtml, the same function as `eigenlens report`) with the package files fetched
-   * from this site (packageFiles: static files of the page's own origin; no data leaves the page).
+   * (packageFiles: static files, the page's own pkg/ first; no data leaves the page).
    */
   async #saveReport() {
     const report = this.#report;
     if (!report) throw new Error('no report on screen yet');
     const fit = this.fitRequest(await rules());
-    const { bundle, worker, wasm } = await packageFiles();
+    // pkg/ of the page (the site build serves the package there), else next to this script (the
+    // package itself, self-hosted or from a CDN, whose three files sit side by side).
+    const bases = [new URL('./pkg/', document.baseURI).href];
+    try {
+      bases.push(new URL('./', getScriptUrl()).href);
+    } catch { /* a bundle imported from a blob: URL (a notebook) has no directory */ }
+    const { bundle, worker, wasm } = await packageFiles([...new Set(bases)]);
     const options = { fit, label: this.#title(), settings: this.#readSettings() };
-    const html = await run({ type: 'reportHtml', reportJson: reportJson(report), bundle, worker, wasm, options });
+    // A finished bootstrap of the fit on screen goes in as `analyze --bootstrap` puts it: the
+    // report's keys, then alpha_interval and the whole bootstrap.
+    const boot = this.#boot?.result && this.#boot.fit === this.#reportFit ? this.#boot.result : null;
+    const saved = boot ? { ...report, alpha_interval: boot.alpha_interval, bootstrap: boot } : report;
+    const html = await run({ type: 'reportHtml', report: saved, reportJson: reportJson(saved), bundle, worker, wasm, options });
     download(new Blob([html], { type: 'text/html' }), `${this.#stem()}.report.html`);
     return `Saved ${this.#stem()}.report.html (${(html.length / 1e6).toFixed(1)} MB): it opens from disk, offline.`;
   }

@@ -106,7 +106,8 @@ fn report_json(args: &ReportArgs) -> Result<String, Failure> {
         bootstrap_with(&pre)?;
         if is_moments_file(&args.file) {
             return Err(Failure::Usage(
-                "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves".into(),
+                "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves"
+                    .into(),
             ));
         }
     }
@@ -210,11 +211,12 @@ fn settings(args: &ReportArgs) -> Vec<(String, String)> {
 /// Now, as "YYYY-MM-DD HH:MM UTC"; `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds
 /// convention) replaces the clock, so the same input can give the same file.
 fn created_now() -> String {
-    let seconds = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    });
+    let seconds =
+        std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        });
     utc(seconds)
 }
 
