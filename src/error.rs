@@ -23,6 +23,9 @@ pub enum Error {
     Share(ShareError),
     /// A moments file (`docs/MOMENTS.md`) that cannot be read or merged.
     MomentsFile(MomentsFileError),
+    /// A standalone HTML report (`report_html`) cannot be written: the JSON handed in is not a
+    /// spectrum report, or a package file (bundle, worker, wasm) is missing or not what it must be.
+    Report(String),
 }
 
 /// A moments file (a safetensors file of `count`, `mean`, `scatter`, `min`, `max` per layer,
@@ -193,6 +196,7 @@ impl fmt::Display for Error {
             Error::Numerical(e) => e.fmt(f),
             Error::Share(e) => e.fmt(f),
             Error::MomentsFile(e) => e.fmt(f),
+            Error::Report(msg) => write!(f, "cannot write the report: {msg}"),
         }
     }
 }

@@ -22,6 +22,7 @@
 //! - [`matrix`]: a matrix held in memory, for analyses that need every row at once.
 //! - [`moments_file`]: moments files (count, mean, scatter per layer), read, written and merged.
 //! - [`plan`]: how a file's rows are split over parallel readers (CLI threads, page workers).
+//! - [`report_html`]: the standalone HTML report (numbers, report JSON, the package files inlined).
 //! - [`toy`]: the toy model of superposition (Elhage et al. 2022), trained here.
 //! - [`error`]: every way input can be wrong, as typed errors.
 //! - [`limits`]: the sizes eigenlens refuses to go past (units, values held in memory).
@@ -46,6 +47,7 @@ pub mod matrix;
 pub mod moments_file;
 pub mod plan;
 pub mod read;
+pub mod report_html;
 pub mod rng;
 pub mod smoothness;
 pub mod stats;

@@ -191,3 +191,33 @@ export function reportExports(getReport, name) {
     { name: 'csv', label: 'CSV', aria: 'Download the eigenvalues and the fit as CSV', action: () => download(csvBlob(getReport()), `${nameOf(name)}.csv`) },
   ];
 }
+
+/** The package files a saved report embeds, as the site build serves them next to the page. */
+export const PACKAGE_FILES = ['eigenlens.js', 'worker.js', 'eigenlens_bg.wasm'];
+
+/**
+ * Fetches the three package files (the elements bundle, the worker, the wasm) from the first of
+ * `bases` (directory URLs) that holds them all: by default `./pkg/` of the page, where the site
+ * build puts them (static files of the page's own origin, so no user data leaves the page).
+ * Resolves to {bundle, worker, wasm (Uint8Array)}; when no base has them, the error names every
+ * place tried and how to build the files.
+ */
+export async function packageFiles(bases = [new URL('./pkg/', document.baseURI).href]) {
+  const tried = [];
+  for (const base of bases) {
+    const get = async (name) => {
+      const url = new URL(name, base).href;
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      return name.endsWith('.wasm') ? new Uint8Array(await response.arrayBuffer()) : response.text();
+    };
+    try {
+      const [bundle, worker, wasm] = await Promise.all(PACKAGE_FILES.map(get));
+      return { bundle, worker, wasm };
+    } catch (e) {
+      tried.push(e.message.startsWith(base) ? e.message : `${base}: ${e.message}`);
+    }
+  }
+  throw new Error(`a saved report embeds the package files ${PACKAGE_FILES.join(', ')}, and they could not be fetched ` +
+    `(${tried.join('; ')}); the site build copies them (npx vite build -c vite.lib.config.js) into pkg/ next to the page`);
+}

@@ -5,7 +5,7 @@
 // { id, type: 'error', message }, with { id, type: 'progress', ... } in between.
 import init, {
   OpenedFile, analyzeMomentsFiles, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy,
-  toySettings, compareLayers, rowSharesTopK, TopKSolver,
+  toySettings, compareLayers, rowSharesTopK, TopKSolver, reportHtml,
 } from './pkg/eigenlens.js';
 
 // The engine's first message is { type: 'init', module }: the wasm it compiled once for all
@@ -147,6 +147,10 @@ const handlers = {
   // Several files' α over one common range: reports [{name, n_rows, n_cols, numerical_rank, eigenvalues}], fit.
   compare: ({ reports, fit }) => compareLayers(reports, fit),
   verdict: ({ alpha, lo, hi, source, d }) => verdict({ alpha, lo, hi, source, d }),
+  // The standalone HTML report (Save report): the report (object and JSON text) and the
+  // package files in, the HTML text out.
+  reportHtml: ({ report, reportJson, bundle, worker, wasm, options }) =>
+    reportHtml(report, reportJson, bundle, worker, wasm, options),
 };
 
 /** Marks a result whose buffers move to the page instead of being copied. */

@@ -6,12 +6,14 @@
 //! - Free functions for what needs no file: merging workers' shares (`reportFromParts`),
 //!   refitting α, the plan (`rowShares`), the rules the page shows (`rules`), the smoothness
 //!   verdict (`verdict`), the demo and synthetic codes, the toy model, the kernel benchmark.
+//! - [`report`]: the standalone HTML report ("Save report"), the same function as the CLI's.
 //! - [`options`]: every settings object is decoded there; a malformed or unknown field is an
 //!   error that names it.
 
 mod bench;
 mod file;
 mod options;
+mod report;
 mod topk;
 
 use crate::analysis::{self, Options, Preprocess, Share};

@@ -22,6 +22,10 @@
 // refit, and a fit changed while the file is still being read applies when the read ends (the
 // read is never thrown away). A bootstrap running when the fit changes is restarted for the new
 // fit; a finished one stays shown, marked as belonging to the fit it was run for.
+// A report computed elsewhere (a standalone report file, a notebook) is shown with `el.report =
+// report` (the core's report object, as `eigenlens analyze --json` writes it): no file is read,
+// the fit controls refit it through the engine's refit job, and what needs the rows (bootstrap,
+// embed code, Save report) is off. `el.report = null` goes back to src / el.file.
 // Events: eigenlens-render {report, alpha, interval, renderedAt}, eigenlens-error {message}.
 // Reads: el.report, el.alpha, el.interval, el.fit, el.dataset.alpha, el.dataset.state.
 import { run } from '../engine.js';
@@ -29,8 +33,8 @@ import { figureSize } from '../plots/size.js';
 import { spectrumPlot } from '../plots/spectrum.js';
 import { attachRangeDrag } from '../plots/fitdrag.js';
 import { showData } from '../plots/plot.js';
-import { toolbar, figureExports, reportExports, copyText, stem } from '../export.js';
-import { EigenlensElement, el, rules } from './base.js';
+import { toolbar, figureExports, reportExports, copyText, stem, download, packageFiles, reportJson } from '../export.js';
+import { EigenlensElement, el, rules, getScriptUrl } from './base.js';
 
 const BOOT_LEVEL = 0.95;
 const BOOT_SEED = 0;
@@ -67,8 +71,16 @@ export class EigenlensSpectrum extends EigenlensElement {
   #filled = false;
   #rules = null; // the core's rules, once loaded (update awaits them before anything is shown)
   #proposal = null; // {d, k, bytes, budget}: the file is too wide for the full analysis; top k offered
+  #given = null; // a report handed over (el.report = …): shown and refitted, no file read
+  #givenId = 0;
 
   get report() { return this.#report; }
+  /** Shows a report computed elsewhere instead of reading a file (null: back to src / el.file). */
+  set report(report) {
+    this.#given = report ?? null;
+    this.#givenId++;
+    this.schedule();
+  }
   get alpha() { return this.#report?.alpha_fit.valid ? this.#report.alpha_fit.alpha : null; }
   /** The bootstrap interval on α for the fit shown (the core's alpha_interval: α̂ ± z·se),
    *  {lo, hi, level, method, block}, or null. */
@@ -145,6 +157,7 @@ export class EigenlensSpectrum extends EigenlensElement {
       ...figureExports(() => $.plot.querySelector('svg'), () => this.#stem(), 'spectrum'),
       ...reportExports(() => this.#report, () => this.#stem()),
       { name: 'embed', label: 'Copy embed code', aria: 'Copy embed code: the HTML that embeds this figure with these settings', action: () => this.#copyEmbed() },
+      { name: 'report', label: 'Save report', aria: 'Save report: one HTML file with the numbers, every eigenvalue and this figure, which opens offline', action: () => this.#saveReport() },
     ], { label: 'Export this figure' });
     body.append(
       el('div', { className: 'head' }, $.title, el('p', { className: 'alpha-line', attrs: { part: 'alpha-line' } }, 'α = ', $.alpha)),
@@ -175,6 +188,55 @@ export class EigenlensSpectrum extends EigenlensElement {
     $.bootB.addEventListener('input', () => { $.bootB.dataset.touched = '1'; });
     $.bootGo.addEventListener('click', () => this.#bootstrap());
     $.bootCancel.addEventListener('click', () => this.#boot?.running?.abort());
+  }
+
+  /** The title shown: the label, else the file's name (with the array of a multi-array file). */
+  #title() {
+    const label = this.getAttribute('label');
+    if (label) return label;
+    if (this.#given) return this.#given.source?.name || 'report';
+    const key = this.getAttribute('key');
+    // An array of a multi-array file is named with its file: "layers.npz › h2".
+    return key ? `${this.dataName()} › ${key}` : this.#report?.source?.name || this.dataName();
+  }
+
+  /** How the data on screen was read, as [setting, value] pairs for a saved report. */
+  #readSettings() {
+    const out = [];
+    const attr = (name) => this.getAttribute(name)?.trim() || null;
+    if (attr('key')) out.push(['array', attr('key')]);
+    if (attr('rows')) out.push(['rows', `${attr('rows')} (0-based, end exclusive)`]);
+    if (this.hasAttribute('drop-nonfinite')) out.push(['rows with NaN/Inf', 'dropped']);
+    for (const name of ['header', 'index-col', 'skip-positions']) if (attr(name)) out.push([name, attr(name)]);
+    if (this.hasAttribute('transpose')) out.push(['transpose', 'yes: the file stores units × samples']);
+    if (attr('top')) out.push(['top k', attr('top')]);
+    return out;
+  }
+
+  /**
+   * Save report: the standalone HTML report of what is on screen, written by the core (the wasm
+   * export reportHtml, the same function as `eigenlens report`) with the package files fetched
+   * (packageFiles: static files, the page's own pkg/ first; no data leaves the page).
+   */
+  async #saveReport() {
+    const report = this.#report;
+    if (!report) throw new Error('no report on screen yet');
+    const fit = this.fitRequest(await rules());
+    // pkg/ of the page (the site build serves the package there), else next to this script (the
+    // package itself, self-hosted or from a CDN, whose three files sit side by side).
+    const bases = [new URL('./pkg/', document.baseURI).href];
+    try {
+      bases.push(new URL('./', getScriptUrl()).href);
+    } catch { /* a bundle imported from a blob: URL (a notebook) has no directory */ }
+    const { bundle, worker, wasm } = await packageFiles([...new Set(bases)]);
+    const options = { fit, label: this.#title(), settings: this.#readSettings() };
+    // A finished bootstrap of the fit on screen goes in as `analyze --bootstrap` puts it: the
+    // report's keys, then alpha_interval and the whole bootstrap.
+    const boot = this.#boot?.result && this.#boot.fit === this.#reportFit ? this.#boot.result : null;
+    const saved = boot ? { ...report, alpha_interval: boot.alpha_interval, bootstrap: boot } : report;
+    const html = await run({ type: 'reportHtml', report: saved, reportJson: reportJson(saved), bundle, worker, wasm, options });
+    download(new Blob([html], { type: 'text/html' }), `${this.#stem()}.report.html`);
+    return `Saved ${this.#stem()}.report.html (${(html.length / 1e6).toFixed(1)} MB): it opens from disk, offline.`;
   }
 
   /** The stem of export file names: "plain_h1_test.f32.spectrum". */
@@ -277,6 +339,7 @@ export class EigenlensSpectrum extends EigenlensElement {
 
   /** What identifies the data to read: the file or URL, key, rows, NaN handling, how it is read. */
   #sourceSpec() {
+    if (this.#given) return { id: `report:${this.#givenId}`, given: this.#given, name: this.#given.source?.name || 'report' };
     const rows = parseRows(this.getAttribute('rows'));
     const key = this.getAttribute('key') || undefined;
     const dropNonfinite = this.hasAttribute('drop-nonfinite');
@@ -342,7 +405,15 @@ export class EigenlensSpectrum extends EigenlensElement {
       this.#boot?.running?.abort();
       [this.#boot, this.#bootAgain] = [null, false];
       this.#showBootstrap();
-      this.#loading = this.#load(source, fit);
+      if (source.given) {
+        // A report handed over: shown as it is when its fit is the one asked for, else refitted below.
+        const a = source.given.alpha_fit;
+        const same = a?.estimator === fit.estimator && a?.rank_lo === fit.lo && a?.rank_hi === fit.hi;
+        [this.#report, this.#reportFit] = [source.given, same ? fitJson : ''];
+        this.#loading = null;
+      } else {
+        this.#loading = this.#load(source, fit);
+      }
     } else if (this.#boot?.running && this.#boot.fit !== fitJson) {
       // A fit setting changed mid-bootstrap: stop it (which frees its worker for the refit at
       // once) and run it again for the new fit once α is refitted.
@@ -395,9 +466,7 @@ export class EigenlensSpectrum extends EigenlensElement {
     const fit = report.alpha_fit;
     const p = this.parts;
     const src = report.source;
-    const key = this.getAttribute('key');
-    // An array of a multi-array file is named with its file: "layers.npz › h2".
-    const title = this.getAttribute('label') || (key ? `${this.dataName()} › ${key}` : src?.name || this.dataName());
+    const title = this.#title();
     p.title.textContent = title;
     p.alpha.textContent = fit.valid ? fit.alpha.toFixed(4) : 'none';
     p.detail.textContent = fit.valid && Number.isFinite(fit.r2)
@@ -436,6 +505,8 @@ export class EigenlensSpectrum extends EigenlensElement {
     p.controls.hidden = !interactive;
     p.hint.hidden = !interactive;
     p.toolbar.hidden = !interactive;
+    // A handed-over report has no file to embed or package files to save with.
+    for (const name of ['embed', 'report']) p.toolbar.querySelector(`[data-export="${name}"]`).hidden = !!this.#given;
     this.#showBootstrap();
     if (!p.embed.hidden) this.embedMarkup().then((code) => { p.embed.value = code; });
     this.rendered({ report, alpha: this.alpha, interval: this.interval });

@@ -15,6 +15,7 @@ mod cvpca;
 mod list;
 mod merge;
 mod moments;
+mod report;
 mod sweep;
 mod synth;
 mod toy;
@@ -48,6 +49,7 @@ enum Command {
     Synth(synth::SynthArgs),
     Moments(moments::MomentsArgs),
     Merge(merge::MergeArgs),
+    Report(report::ReportArgs),
 }
 
 impl Command {
@@ -63,6 +65,7 @@ impl Command {
             Command::Synth(_) => "synth",
             Command::Moments(_) => "moments",
             Command::Merge(_) => "merge",
+            Command::Report(_) => "report",
         }
     }
 }
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => synth::run(a),
         Command::Moments(a) => moments::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
