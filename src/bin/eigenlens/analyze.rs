@@ -72,53 +72,9 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
     if args.files.len() > 1 {
         return run_merged(&args);
     }
-    let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
-    if args.boot.bootstrap.is_some() {
-        bootstrap_with(&pre)?;
-    }
-    if args.boot.bootstrap.is_some() && is_moments_file(args.file()) {
-        return Err(Failure::Usage(
-            "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves".into(),
-        ));
-    }
-    let mut report = match args.top {
-        Some(k) => {
-            if args.boot.bootstrap.is_some() || pre != Preprocess::default() || args.rows.drop_nonfinite {
-                return Err(Failure::Usage(
-                    "--top computes the covariance's top K from passes over the rows as read: it does not combine \
-                     with --bootstrap, --standardize, --remove-top, --centre-positions or --drop-nonfinite"
-                        .into(),
-                ));
-            }
-            if is_moments_file(args.file()) {
-                return Err(Failure::Usage(
-                    "--top is for rows too wide to form C; a moments file already holds C: analyse it without --top"
-                        .into(),
-                ));
-            }
-            top_k_report_of(args.file(), args.rows.rows.clone(), &options, &fit, k)?
-        }
-        None => report_of(args.file(), args.rows.rows.clone(), args.rows.drop_nonfinite, &options, &fit, &pre)?,
-    };
-    // What the reader guessed comes first among the notes: it decides what the rest is about.
-    let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(args.file(), info, false));
-    notes.extend(report.warnings.iter().map(|w| cli_words(w)));
-    report.warnings = notes;
-    let boot = match (args.boot.resampling(), &report.source) {
-        (Some(how), Some(info)) => Some(bootstrap(&args, info, &how, &options, &fit)?),
-        _ => None,
-    };
+    let (report, boot) = analysis(args.file(), &args.fit, &args.pre, &args.read, &args.rows, &args.boot, args.top)?;
     match (args.json, boot) {
-        (true, None) => print_json(&report),
-        (true, Some(boot)) => {
-            // The report's own keys, then `alpha_interval` and the whole bootstrap beside them.
-            let mut json = serde_json::to_value(&report).map_err(|e| Failure::Input(e.to_string()))?;
-            if let Some(object) = json.as_object_mut() {
-                object.insert("alpha_interval".into(), serde_json::to_value(&boot.alpha_interval).unwrap_or_default());
-                object.insert("bootstrap".into(), serde_json::to_value(&boot).unwrap_or_default());
-            }
-            print_json(&json)
-        }
+        (true, boot) => print_json(&report_value(&report, boot.as_ref())?),
         (false, boot) => {
             let mut text = summary(&report);
             if let Some(boot) = boot {
@@ -127,6 +83,71 @@ pub fn run(args: AnalyzeArgs) -> Result<(), Failure> {
             emit(&text)
         }
     }
+}
+
+/// The report of one file (FILE[:KEY]) and its bootstrap when asked, as `analyze` makes them
+/// (and `report` embeds them): the flags checked against each other, the full or top-k
+/// analysis, the reader's guesses first among the notes (they decide what the rest is about),
+/// in the CLI's words.
+pub fn analysis(
+    file: &str,
+    fit: &FitArgs,
+    pre: &PreArgs,
+    read: &ReadArgs,
+    rows: &RowArgs,
+    boot: &BootArgs,
+    top: Option<usize>,
+) -> Result<(Report, Option<BootstrapReport>), Failure> {
+    let (fit, pre, options) = (fit.request(), pre.preprocess(), read.options());
+    if boot.bootstrap.is_some() {
+        bootstrap_with(&pre)?;
+    }
+    if boot.bootstrap.is_some() && is_moments_file(file) {
+        return Err(Failure::Usage(
+            "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves".into(),
+        ));
+    }
+    let mut report = match top {
+        Some(k) => {
+            if boot.bootstrap.is_some() || pre != Preprocess::default() || rows.drop_nonfinite {
+                return Err(Failure::Usage(
+                    "--top computes the covariance's top K from passes over the rows as read: it does not combine \
+                     with --bootstrap, --standardize, --remove-top, --centre-positions or --drop-nonfinite"
+                        .into(),
+                ));
+            }
+            if is_moments_file(file) {
+                return Err(Failure::Usage(
+                    "--top is for rows too wide to form C; a moments file already holds C: analyse it without --top"
+                        .into(),
+                ));
+            }
+            top_k_report_of(file, rows.rows.clone(), &options, &fit, k)?
+        }
+        None => report_of(file, rows.rows.clone(), rows.drop_nonfinite, &options, &fit, &pre)?,
+    };
+    let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(file, info, false));
+    notes.extend(report.warnings.iter().map(|w| cli_words(w)));
+    report.warnings = notes;
+    let boot = match (boot.resampling(), &report.source) {
+        (Some(how), Some(info)) => {
+            Some(bootstrap_file(file, rows.rows.clone(), rows.drop_nonfinite, info, &options, &fit, &how)?)
+        }
+        _ => None,
+    };
+    Ok((report, boot))
+}
+
+/// The JSON of `analyze --json`: the report's own keys, then `alpha_interval` and the whole
+/// bootstrap beside them when there is one.
+pub fn report_value(report: &Report, boot: Option<&BootstrapReport>) -> Result<serde_json::Value, Failure> {
+    let failed = |e: serde_json::Error| Failure::Input(e.to_string());
+    let mut json = serde_json::to_value(report).map_err(failed)?;
+    if let (Some(boot), Some(object)) = (boot, json.as_object_mut()) {
+        object.insert("alpha_interval".into(), serde_json::to_value(&boot.alpha_interval).map_err(failed)?);
+        object.insert("bootstrap".into(), serde_json::to_value(boot).map_err(failed)?);
+    }
+    Ok(json)
 }
 
 /// Several moments files of one layer's rows, merged (the Chan update, in any order) and
@@ -173,18 +194,6 @@ fn run_merged(args: &AnalyzeArgs) -> Result<(), Failure> {
     } else {
         emit(&summary(&report))
     }
-}
-
-/// The bootstrap of α over the same rows, in blocks of `--block` rows (whole sequences of a
-/// 3-D tensor by default, and the notes say so).
-fn bootstrap(
-    args: &AnalyzeArgs,
-    info: &ArrayInfo,
-    how: &Resampling,
-    options: &ReadOptions,
-    fit: &FitRequest,
-) -> Result<BootstrapReport, Failure> {
-    bootstrap_file(args.file(), args.rows.rows.clone(), args.rows.drop_nonfinite, info, options, fit, how)
 }
 
 /// The bootstrap of α with `fit` over the rows of `spec` (FILE[:KEY]) as read, held in memory.

@@ -7,9 +7,8 @@
 //! else `dist-pkg/` of the source tree this binary was built from; `npx vite build -c
 //! vite.lib.config.js` writes them there.
 
-use crate::analyze::{bootstrap_file, bootstrap_with, is_moments_file, report_of, top_k_report_of};
-use crate::args::{cli_words, emit, guesses, split_key, BootArgs, Failure, FitArgs, PreArgs, ReadArgs, RowArgs};
-use eigenlens::analysis::Preprocess;
+use crate::analyze::{analysis, report_value};
+use crate::args::{emit, split_key, BootArgs, Failure, FitArgs, PreArgs, ReadArgs, RowArgs};
 use eigenlens::read::{Header, IndexCol};
 use eigenlens::report_html::{standalone_html, ReportAssets, ReportContext, ASSET_FILES};
 use std::path::{Path, PathBuf};
@@ -99,65 +98,11 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
     emit(&format!("wrote {} ({} bytes): α = {alpha}\n", args.out.display(), html.len()))
 }
 
-/// The report JSON exactly as `eigenlens analyze FILE --json` (with the same flags) prints it.
+/// The report JSON exactly as `eigenlens analyze FILE --json` (with the same flags) prints it:
+/// the same function makes it.
 fn report_json(args: &ReportArgs) -> Result<String, Failure> {
-    let (fit, pre, options) = (args.fit.request(), args.pre.preprocess(), args.read.options());
-    if args.boot.bootstrap.is_some() {
-        bootstrap_with(&pre)?;
-        if is_moments_file(&args.file) {
-            return Err(Failure::Usage(
-                "--bootstrap resamples rows, and a moments file holds none: bootstrap the activations themselves"
-                    .into(),
-            ));
-        }
-    }
-    let mut report = match args.top {
-        Some(k) => {
-            if args.boot.bootstrap.is_some() || pre != Preprocess::default() || args.rows.drop_nonfinite {
-                return Err(Failure::Usage(
-                    "--top computes the covariance's top K from passes over the rows as read: it does not combine \
-                     with --bootstrap, --standardize, --remove-top, --centre-positions or --drop-nonfinite"
-                        .into(),
-                ));
-            }
-            if is_moments_file(&args.file) {
-                return Err(Failure::Usage(
-                    "--top is for rows too wide to form C; a moments file already holds C: analyse it without --top"
-                        .into(),
-                ));
-            }
-            top_k_report_of(&args.file, args.rows.rows.clone(), &options, &fit, k)?
-        }
-        None => report_of(&args.file, args.rows.rows.clone(), args.rows.drop_nonfinite, &options, &fit, &pre)?,
-    };
-    // As analyze: the reader's guesses first among the notes, in the CLI's words.
-    let mut notes = report.source.as_ref().map_or(Vec::new(), |info| guesses(&args.file, info, false));
-    notes.extend(report.warnings.iter().map(|w| cli_words(w)));
-    report.warnings = notes;
-    let failed = |e: serde_json::Error| Failure::Input(e.to_string());
-    let boot = match (args.boot.resampling(), &report.source) {
-        (Some(how), Some(info)) => Some(bootstrap_file(
-            &args.file,
-            args.rows.rows.clone(),
-            args.rows.drop_nonfinite,
-            info,
-            &options,
-            &fit,
-            &how,
-        )?),
-        _ => None,
-    };
-    match boot {
-        None => serde_json::to_string(&report).map_err(failed),
-        Some(boot) => {
-            let mut json = serde_json::to_value(&report).map_err(failed)?;
-            if let Some(object) = json.as_object_mut() {
-                object.insert("alpha_interval".into(), serde_json::to_value(&boot.alpha_interval).map_err(failed)?);
-                object.insert("bootstrap".into(), serde_json::to_value(&boot).map_err(failed)?);
-            }
-            serde_json::to_string(&json).map_err(failed)
-        }
-    }
+    let (report, boot) = analysis(&args.file, &args.fit, &args.pre, &args.read, &args.rows, &args.boot, args.top)?;
+    serde_json::to_string(&report_value(&report, boot.as_ref())?).map_err(|e| Failure::Input(e.to_string()))
 }
 
 /// The figure's title: the file's name, with the array of a multi-array file ("layers.npz › h2").
