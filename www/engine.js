@@ -1,7 +1,7 @@
 // The engine: the page's (and every embedded element's) handle on the analysis workers.
 // One module instance per page, so several figures share the workers and each loads wasm once.
 //
-// A pool of up to one worker per core (navigator.hardwareConcurrency, capped), each with its
+// A pool of one worker per core (navigator.hardwareConcurrency, up to 16), each with its
 // own wasm instance and running one task at a time; tasks wait in one queue and go to the
 // first idle worker. A job (one `run` call) is one task, or for a large seekable file several:
 // the core's plan (`rowShares`, through the worker) splits the rows, each worker reads its
@@ -12,7 +12,10 @@
 
 import { compileWasm, newWorker, unreachable, workerSource } from './assets.js';
 
-const MAX_WORKERS = 4;
+// One worker per logical core (issue 15), up to 16. How many of them read one file's rows is the
+// core's plan, by a memory budget (src/plan.rs: each reader holds D² · 8 bytes of moments), so a
+// wide file uses fewer; the other jobs (toy runs, sweeps) hold little each.
+const MAX_WORKERS = 16;
 
 // The memory budget of one worker, and what the full analysis of a D-unit file needs in it. The
 // core's plan splits the rows over as many readers as its memory budget allows (src/plan.rs:
