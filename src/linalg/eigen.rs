@@ -48,7 +48,24 @@ fn finite(values: &[f64]) -> Result<()> {
 
 /// All eigenvalues of the symmetric row-major `d × d` matrix `c`, descending. Tiny negative
 /// round-off values are kept.
+///
+/// Natively this is faer's self-adjoint eigenvalues ([`super::native::eigenvalues_asc`]: the
+/// same Householder reduction and QR), which on one thread measured 8–20 % faster than the path
+/// below (D = 1024: 0.13 s against 0.16 s; D = 2048: 1.28 s against 1.39–1.51 s, thread CPU
+/// time) and which also splits the reduction's products over threads; the values agree with it
+/// to 1e-15·λ₁. Should faer not converge, the path below runs and its own result or typed error
+/// is returned. In wasm it is always the path below.
 pub fn eigenvalues_desc(c: &[f64], d: usize) -> Result<Vec<f64>> {
+    // faer 0.24 panics on a 0 × 0 matrix (an overflow in its scratch size); 1 × 1 needs no solver.
+    #[cfg(not(target_arch = "wasm32"))]
+    if d >= 2 {
+        let a = working_copy(c, d)?;
+        if let Some(mut values) = super::native::eigenvalues_asc(&a, d) {
+            finite(&values)?;
+            values.sort_by(|a, b| b.total_cmp(a));
+            return Ok(values);
+        }
+    }
     eigenvalues_desc_capped(c, d, tridiagonal::MAXIT)
 }
 
@@ -158,7 +175,9 @@ mod tests {
         // then the only thing between a result and the error.
         let e = eigenvalues_desc_capped(&c, d, 2).unwrap_err();
         assert_eq!(e, Error::Numerical(NumericalError::NoConvergence { index: 9, iterations: 24 }));
-        assert_eq!(eigenvalues_desc_capped(&c, d, 3).unwrap(), values);
+        // Natively `values` came from faer: the same numbers to round-off.
+        let ours = eigenvalues_desc_capped(&c, d, 3).unwrap();
+        assert!(ours.iter().zip(&values).all(|(a, b)| (a - b).abs() < 1e-14), "{ours:?} vs {values:?}");
         let e = eigen_desc_capped(&c, d, 4).unwrap_err();
         assert_eq!(e, Error::Numerical(NumericalError::NoConvergence { index: 0, iterations: 4 }));
         assert!(e.to_string().starts_with("the eigenvalue iteration did not converge (position 0 of"), "{e}");
