@@ -404,11 +404,11 @@ fn merge(d: &mut [f64], beta: f64, z: &mut [f64], ld: usize, o: usize, n1: usize
     let tol = 8.0 * eps * dmax.max(zmax);
     let u0 = block(z, ld, o, o, n1, n1);
     let u1 = block(z, ld, o + n1, o + n1, n2, n2);
-    // The column-major n × n result before it goes back into z.
-    let mut out = vec![0.0; n * n];
-    // Column j of diag(U₁, U₂) scaled by v, into column `dst` of `out`.
-    let put_col = |out: &mut [f64], dst: usize, src: usize, v: f64| {
-        let col = &mut out[dst * n..(dst + 1) * n];
+    // Column `src` of diag(U₁, U₂) scaled by v, into column `dst` of the block (the merged
+    // eigenvectors are written straight into z: U₁ and U₂ are copied out above).
+    let put_col = |z: &mut [f64], dst: usize, src: usize, v: f64| {
+        let col = &mut z[(o + dst) * ld + o..(o + dst) * ld + o + n];
+        col.fill(0.0);
         if src < n1 {
             for (o, u) in col[..n1].iter_mut().zip(&u0[src * n1..(src + 1) * n1]) {
                 *o = v * u;
@@ -422,10 +422,9 @@ fn merge(d: &mut [f64], beta: f64, z: &mut [f64], ld: usize, o: usize, n1: usize
     };
     if rho * zmax <= tol {
         for (j, &p) in pl_before.iter().enumerate() {
-            put_col(&mut out, j, p, 1.0);
+            put_col(z, j, p, 1.0);
         }
         d.copy_from_slice(&pdiag);
-        write_back(z, ld, o, n, &out);
         return Ok(());
     }
     for v in pz.iter_mut() {
@@ -513,7 +512,13 @@ fn merge(d: &mut [f64], beta: f64, z: &mut [f64], ld: usize, o: usize, n1: usize
     let values: Vec<f64> = (0..n).map(|i| mus[i] + shifts[i]).collect();
     let mut pr: Vec<usize> = (0..n).collect();
     pr.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    // V (n × n, rows in the pl_before order): the eigenvectors of D + ρ ẑ ẑᵀ.
+    // W: the eigenvectors of D + ρ ẑ ẑᵀ, rows in diag(U₁, U₂)'s order; with reflectors, first
+    // in the pl_before order (where the runs are contiguous), permuted after applying them.
+    if runs.is_empty() {
+        for p in pl_after.iter_mut() {
+            *p = pl_before[*p];
+        }
+    }
     let mut v = vec![0.0; n * n];
     for (j, &pj) in pr.iter().enumerate() {
         let col = &mut v[j * n..(j + 1) * n];
@@ -543,58 +548,64 @@ fn merge(d: &mut [f64], beta: f64, z: &mut [f64], ld: usize, o: usize, n1: usize
             }
         }
     }
-    // Rows back from the pl_before order to diag(U₁, U₂)'s.
-    let mut w = vec![0.0; n * n];
-    for j in 0..n {
-        for (i, &p) in pl_before.iter().enumerate() {
-            w[j * n + p] = v[j * n + i];
+    let w = if runs.is_empty() {
+        v
+    } else {
+        let mut w = vec![0.0; n * n];
+        for j in 0..n {
+            for (i, &p) in pl_before.iter().enumerate() {
+                w[j * n + p] = v[j * n + i];
+            }
         }
-    }
-    drop(v);
+        w
+    };
     // diag(U₁, U₂) · W: unit columns copied, the rest by gemm on the rows that are used.
     let mut dense = Vec::new();
     for j in 0..n {
         let col = &w[j * n..(j + 1) * n];
         let mut nz = col.iter().enumerate().filter(|(_, x)| **x != 0.0);
         match (nz.next(), nz.next()) {
-            (Some((r, x)), None) => put_col(&mut out, j, r, *x),
-            (None, _) => {}
+            (Some((r, x)), None) => put_col(z, j, r, *x),
+            (None, _) => put_col(z, j, 0, 0.0),
             _ => dense.push(j),
         }
     }
     for (r0, m, u) in [(0, n1, &u0), (n1, n2, &u1)] {
         let used: Vec<usize> = (0..m).filter(|&r| dense.iter().any(|&j| w[j * n + r0 + r] != 0.0)).collect();
-        if used.is_empty() || dense.is_empty() {
+        if used.is_empty() {
+            for &j in &dense {
+                let s = (o + j) * ld + o + r0;
+                z[s..s + m].fill(0.0);
+            }
             continue;
         }
         let kk = used.len();
-        let mut a = Vec::with_capacity(m * kk);
-        for &r in &used {
-            a.extend_from_slice(&u[r * m..(r + 1) * m]);
-        }
+        let compact;
+        let a: &[f64] = if kk == m {
+            u
+        } else {
+            let mut a = Vec::with_capacity(m * kk);
+            for &r in &used {
+                a.extend_from_slice(&u[r * m..(r + 1) * m]);
+            }
+            compact = a;
+            &compact
+        };
         let mut b = Vec::with_capacity(kk * dense.len());
         for &j in &dense {
             b.extend(used.iter().map(|&r| w[j * n + r0 + r]));
         }
         let mut c = vec![0.0; m * dense.len()];
-        gemm(m, dense.len(), kk, &a, &b, &mut c);
+        gemm(m, dense.len(), kk, a, &b, &mut c);
         for (cj, &j) in dense.iter().enumerate() {
-            out[j * n + r0..j * n + r0 + m].copy_from_slice(&c[cj * m..(cj + 1) * m]);
+            let s = (o + j) * ld + o + r0;
+            z[s..s + m].copy_from_slice(&c[cj * m..(cj + 1) * m]);
         }
     }
     for (dj, &pj) in d.iter_mut().zip(&pr) {
         *dj = values[pj];
     }
-    write_back(z, ld, o, n, &out);
     Ok(())
-}
-
-/// Writes the column-major `n × n` `out` into the block at (o, o) of `z`.
-fn write_back(z: &mut [f64], ld: usize, o: usize, n: usize, out: &[f64]) {
-    for j in 0..n {
-        let s = (o + j) * ld + o;
-        z[s..s + n].copy_from_slice(&out[j * n..(j + 1) * n]);
-    }
 }
 
 #[cfg(test)]

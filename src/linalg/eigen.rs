@@ -17,8 +17,8 @@
 //!    merge products on the packed `gemm`, blocks of order ≤ 32 by implicit QL), then `Z ← Q Z`
 //!    with the blocked reflectors ([`householder::apply_q`], as `dormtr`). The former path,
 //!    [`tridiagonal::eigen`] (implicit QL with the rotations accumulated, `dsteqr`, O(3n³)
-//!    scalar rotation work), stays as [`eigen_desc_ql_capped`] for the tests that compare the
-//!    two.
+//!    scalar rotation work), stays as `eigen_desc_ql_capped` (test builds) for the tests that
+//!    compare the two.
 //!
 //! Failure is an error, never approximate numbers: a non-finite or short input
 //! ([`NumericalError::NonFiniteMatrix`], [`NumericalError::NotSquare`]), an iteration that
@@ -108,6 +108,7 @@ pub(crate) fn eigen_desc_capped(c: &[f64], d: usize, maxit: usize) -> Result<(Ve
 
 /// The same with implicit QL on the whole tridiagonal instead of divide and conquer (the path
 /// before divide and conquer; kept to compare against).
+#[cfg(test)]
 pub(crate) fn eigen_desc_ql_capped(c: &[f64], d: usize, maxit: usize) -> Result<(Vec<f64>, Mat)> {
     eigen_desc_with(c, d, |diag, off, z| {
         for i in 0..d {
