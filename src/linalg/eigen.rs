@@ -78,7 +78,9 @@ pub(crate) fn eigenvalues_desc_capped(c: &[f64], d: usize, maxit: usize) -> Resu
 /// port of faer's divide and conquer, [`dc::eigen`], on our simd128 `gemm`): faer compiled whole
 /// to wasm (std + linalg, no threads) was measured in Node at D = 1024 (benchKernels, N = 2000):
 /// vectors 2.58 s against the former QL path's 2.72 s, for 252 KB more wasm (80 KB gzip); its
-/// gemm has no simd128 kernels.
+/// gemm has no simd128 kernels. The port, in Node (benchKernels, N = 20000, simd128, QL and
+/// divide and conquer in the same run on a shared machine): vectors at D = 1024 3.10 s → 1.83 s,
+/// at D = 2048 14.4 s → 5.29 s (4.98 s in the relaxed build), for 36 KB more wasm.
 pub fn eigen_desc(c: &[f64], d: usize) -> Result<(Vec<f64>, Mat)> {
     // faer 0.24 panics on a 0 × 0 matrix (an overflow in its scratch size); 1 × 1 needs no solver.
     #[cfg(not(target_arch = "wasm32"))]
