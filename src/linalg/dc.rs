@@ -67,7 +67,8 @@ const BISECT_CAP: usize = 4096;
 /// diagonal `d` and off-diagonal `e` (`e.len() ≥ d.len() − 1`; extra entries are ignored).
 /// `maxit` caps the QL iterations per eigenvalue of the leaves. Errors: a non-finite entry
 /// ([`NumericalError::NonFiniteMatrix`]), a leaf or secular equation that does not converge
-/// ([`NumericalError::NoConvergence`]); after an error `d` and `z` are unspecified.
+/// ([`NumericalError::NoConvergence`]), eigenvalues that overflow when scaled back
+/// ([`NumericalError::EigenvalueOverflow`]); after an error `d` and `z` are unspecified.
 pub fn eigen(d: &mut [f64], e: &[f64], z: &mut [f64], maxit: usize) -> Result<(), NumericalError> {
     let n = d.len();
     let e = &e[..n.saturating_sub(1)];
@@ -93,8 +94,7 @@ pub fn eigen(d: &mut [f64], e: &[f64], z: &mut [f64], maxit: usize) -> Result<()
     for v in d.iter_mut() {
         *v *= anorm;
     }
-    if let Some(k) = d.iter().position(|v| !v.is_finite()) {
-        let _ = k;
+    if d.iter().any(|v| !v.is_finite()) {
         return Err(NumericalError::EigenvalueOverflow);
     }
     Ok(())
