@@ -13,6 +13,9 @@
 //!   (`dormtr`).
 //! - [`tridiagonal`]: eigenvalues (`dsterf`) and eigenvectors (implicit QL, `dsteqr`) of a
 //!   symmetric tridiagonal matrix.
+//! - [`dc`]: eigenvalues and eigenvectors of a symmetric tridiagonal matrix by divide and
+//!   conquer (`dstedc`, Gu–Eisenstat vectors; ported from faer), its merges on the packed
+//!   `gemm`.
 //! - [`eigen`]: the driver (`dsyev`): eigenvalues, and eigenvectors when asked, descending.
 //! - [`topk`]: the top k eigenpairs of a covariance from passes over its rows (block Krylov),
 //!   for layers too wide to form C.
@@ -23,6 +26,7 @@
 //! Shapes of the matrices built here are never user data: a product of mismatched shapes is a
 //! programming error and panics, as slicing does.
 
+pub mod dc;
 pub mod eigen;
 pub mod householder;
 #[cfg(not(target_arch = "wasm32"))]
