@@ -9,8 +9,9 @@
 //!    the eigenvalues; the blocking is what keeps it from being bound by memory bandwidth once
 //!    the matrix outgrows the cache (nalgebra's unblocked reduction took 15 s at D = 2048 in
 //!    wasm, this one 2.5 s).
-//! 2. Eigenvalues only: [`tridiagonal::eigenvalues`], Pal–Walker–Kahan root-free QL/QR
-//!    (`dsterf`), O(D²).
+//! 2. Eigenvalues only (in wasm, and natively only if faer's solver fails; natively
+//!    [`eigenvalues_desc`] is faer's, threaded, see there): [`tridiagonal::eigenvalues`],
+//!    Pal–Walker–Kahan root-free QL/QR (`dsterf`), O(D²).
 //! 3. Eigenvectors (in wasm, and natively only if faer's solver fails; natively [`eigen_desc`]
 //!    is faer's own divide and conquer, see there): [`dc::eigen`], Cuppen's divide and conquer
 //!    on the tridiagonal (`dstedc`, ported from faer's `tridiag_evd`, Gu–Eisenstat vectors, the
