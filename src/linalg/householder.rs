@@ -66,13 +66,110 @@ fn householder(alpha: f64, x: &mut [f64]) -> (f64, f64) {
 }
 
 /// y ← A x for the symmetric trailing block `A[s.., s..]` of the column-major `n × n` matrix
-/// `a`, reading only its lower triangle, each element once (four columns per pass, so that
-/// `x` and `y` are loaded once per four columns).
-fn symv_lower(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64]) {
+/// `a`, reading only its lower triangle, each element once.
+///
+/// From [`PAR_MIN`] rows on, the columns are cut in two shares of equal work (a column's work
+/// is its length, so the cut is at m·(1 − 1/√2)), summed into `y` and `y2` on two threads
+/// natively ([`super::join`]) and one after the other in wasm; `y` then gets `y2`'s rows. The
+/// cut does not depend on the machine, so every build adds the same numbers in the same order.
+/// This product is half the reduction's work and reads the whole trailing matrix per column:
+/// two cores stream it twice as fast.
+fn symv_lower(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64], y2: &mut Vec<f64>) {
     let m = n - s;
-    y[..m].fill(0.0);
-    let mut c = 0;
-    while c + 4 <= m {
+    if m < PAR_MIN {
+        return symv_cols(a, n, s, x, &mut y[..m], 0, m);
+    }
+    let cut = ((m as f64 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) as usize) & !3;
+    y2.resize(m, 0.0);
+    let (y1, y2) = (&mut y[..m], &mut y2[..m]);
+    super::join(|| symv_cols(a, n, s, x, y1, 0, cut), || symv_cols(a, n, s, x, y2, cut, m));
+    for (o, v) in y1[cut..].iter_mut().zip(&y2[cut..]) {
+        *o += v;
+    }
+}
+
+/// Trailing blocks from this many rows on have their products split over two threads.
+const PAR_MIN: usize = 256;
+
+super::multiversion! {
+    /// The part of `y ← A x` ([`symv_lower`]) that columns `c0..c1` of the trailing block give:
+    /// `y[c0..m]` is overwritten with it (rows above `c0` get nothing from these columns).
+    /// Four columns per pass, so that `x` and `y` are loaded once per four columns.
+    fn symv_cols(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64], c0: usize, c1: usize) => symv_cols_avx2, symv_cols_impl
+}
+
+/// Rows per step of [`rows_of_four`]: lane l of every vector is row l of the step.
+const L: usize = 4;
+
+/// The body of [`symv_cols_impl`] for four columns `p` (rows past their diagonal block, a
+/// multiple of [`L`]): `ys[k] += Σ_q p[q][k]·xc[q]` (the columns' part of the rows below) and,
+/// returned, `t[q][l] = Σ_{k ≡ l mod L} p[q][k]·xs[k]` (their own rows' part, by lane).
+#[inline(always)]
+fn rows_of_four(p: [&[f64]; 4], xs: &[f64], ys: &mut [f64], xc: [f64; 4]) -> [[f64; L]; 4] {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { rows_of_four_avx2(p, xs, ys, xc) };
+    }
+    rows_of_four_plain(p, xs, ys, xc)
+}
+
+/// [`rows_of_four`] as plain Rust (what LLVM vectorises for SSE2 and wasm simd128).
+#[inline(always)]
+fn rows_of_four_plain(p: [&[f64]; 4], xs: &[f64], ys: &mut [f64], xc: [f64; 4]) -> [[f64; L]; 4] {
+    let mut t = [[0.0f64; L]; 4];
+    for (k, (px, py)) in xs.chunks_exact(L).zip(ys.chunks_exact_mut(L)).enumerate() {
+        let pk = p.map(|c| &c[k * L..k * L + L]);
+        for l in 0..L {
+            for q in 0..4 {
+                t[q][l] += pk[q][l] * px[l];
+            }
+            py[l] += (pk[0][l] * xc[0] + pk[1][l] * xc[1]) + (pk[2][l] * xc[2] + pk[3][l] * xc[3]);
+        }
+    }
+    t
+}
+
+/// [`rows_of_four`] in AVX2 vectors of four rows: the same products and sums in the same
+/// order as the plain loop (a multiply, then an add: no fused multiply-add), which LLVM
+/// vectorised across the four columns instead, with a shuffle per load.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn rows_of_four_avx2(p: [&[f64]; 4], xs: &[f64], ys: &mut [f64], xc: [f64; 4]) -> [[f64; L]; 4] {
+    use std::arch::x86_64::*;
+    let rows = xs.len() - xs.len() % L;
+    let (p, ys) = (p.map(|c| &c[..rows]), &mut ys[..rows]);
+    let xcv = xc.map(|v| _mm256_set1_pd(v));
+    let mut t = [_mm256_setzero_pd(); 4];
+    for k in (0..rows).step_by(L) {
+        // SAFETY: k + L ≤ rows, the length of every slice here (cut above): each load and the
+        // store read or write four doubles inside them.
+        unsafe {
+            let x = _mm256_loadu_pd(xs.as_ptr().add(k));
+            let pv = p.map(|c| _mm256_loadu_pd(c.as_ptr().add(k)));
+            for q in 0..4 {
+                t[q] = _mm256_add_pd(t[q], _mm256_mul_pd(pv[q], x));
+            }
+            let s01 = _mm256_add_pd(_mm256_mul_pd(pv[0], xcv[0]), _mm256_mul_pd(pv[1], xcv[1]));
+            let s23 = _mm256_add_pd(_mm256_mul_pd(pv[2], xcv[2]), _mm256_mul_pd(pv[3], xcv[3]));
+            let y = ys.as_mut_ptr().add(k);
+            _mm256_storeu_pd(y, _mm256_add_pd(_mm256_loadu_pd(y), _mm256_add_pd(s01, s23)));
+        }
+    }
+    t.map(|v| {
+        let mut o = [0.0; L];
+        // SAFETY: o holds four doubles.
+        unsafe { _mm256_storeu_pd(o.as_mut_ptr(), v) };
+        o
+    })
+}
+
+#[inline(always)]
+fn symv_cols_impl(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64], c0: usize, c1: usize) {
+    let m = n - s;
+    y[c0..m].fill(0.0);
+    let mut c = c0;
+    while c + 4 <= c1 {
         let col = |k: usize| &a[(s + c + k) * n + s + c..(s + c + k + 1) * n];
         let (c0, c1, c2, c3) = (col(0), col(1), col(2), col(3));
         let xc = [x[c], x[c + 1], x[c + 2], x[c + 3]];
@@ -89,26 +186,10 @@ fn symv_lower(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64]) {
         let (r0, r1, r2, r3) = (&c0[4..4 + len], &c1[4..4 + len], &c2[4..4 + len], &c3[4..4 + len]);
         let xs = &x[c + 4..m];
         let ys = &mut y[c + 4..m];
-        let mut t = [[0.0f64; 2]; 4];
-        for (((((p0, p1), p2), p3), px), py) in r0
-            .chunks_exact(2)
-            .zip(r1.chunks_exact(2))
-            .zip(r2.chunks_exact(2))
-            .zip(r3.chunks_exact(2))
-            .zip(xs.chunks_exact(2))
-            .zip(ys.chunks_exact_mut(2))
-        {
-            for l in 0..2 {
-                t[0][l] += p0[l] * px[l];
-                t[1][l] += p1[l] * px[l];
-                t[2][l] += p2[l] * px[l];
-                t[3][l] += p3[l] * px[l];
-                py[l] += (p0[l] * xc[0] + p1[l] * xc[1]) + (p2[l] * xc[2] + p3[l] * xc[3]);
-            }
-        }
-        let mut u = [t[0][0] + t[0][1], t[1][0] + t[1][1], t[2][0] + t[2][1], t[3][0] + t[3][1]];
-        if len % 2 == 1 {
-            let k = len - 1;
+        let rows = len - len % L;
+        let t = rows_of_four([&r0[..rows], &r1[..rows], &r2[..rows], &r3[..rows]], &xs[..rows], &mut ys[..rows], xc);
+        let mut u = t.map(|tq| (tq[0] + tq[2]) + (tq[1] + tq[3]));
+        for k in rows..len {
             let (p, xv) = ([r0[k], r1[k], r2[k], r3[k]], xs[k]);
             for q in 0..4 {
                 u[q] += p[q] * xv;
@@ -120,8 +201,8 @@ fn symv_lower(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64]) {
         }
         c += 4;
     }
-    // The last < 4 columns: a small dense corner.
-    for j in c..m {
+    // The last < 4 columns of the range: a small dense corner.
+    for j in c..c1 {
         let colj = &a[(s + j) * n + s..(s + j + 1) * n];
         y[j] += colj[j] * x[j];
         for i in j + 1..m {
@@ -165,11 +246,46 @@ fn rank2k_update(
         dst[..kb * NR].copy_from_slice(&src[kb * MR..]);
         dst[kb * NR..].copy_from_slice(&src[..kb * MR]);
     }
+    // Two shares of column tiles of equal work (a tile column's work is its height), each
+    // writing only its own columns of `a`; applied on two threads natively, in turn in wasm.
+    // Each entry is the same micro-kernel sum either way.
+    let u = Update { pp: &pp[..], qp: &qp[..], n, s, m, kk, blocks };
+    let first = s * n;
+    if m < PAR_MIN {
+        return update_cols(u, &mut a[first..], first, 0, blocks);
+    }
+    let cut = (blocks as f64 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) as usize;
+    let mid = (s + cut * NR) * n;
+    let (left, right) = a[first..].split_at_mut(mid - first);
+    super::join(|| update_cols(u, left, first, 0, cut), || update_cols(u, right, mid, cut, blocks));
+}
+
+/// The packed operands of one trailing update ([`rank2k_update`]), shared by its threads.
+#[derive(Clone, Copy)]
+struct Update<'a> {
+    pp: &'a [f64],
+    qp: &'a [f64],
+    n: usize,
+    s: usize,
+    m: usize,
+    kk: usize,
+    blocks: usize,
+}
+
+super::multiversion! {
+    /// Subtracts the update's tiles in column tiles `cb0..cb1` from `dst`, which is `a` from
+    /// element `first` on (the columns these tiles write, and those after them).
+    fn update_cols(u: Update<'_>, dst: &mut [f64], first: usize, cb0: usize, cb1: usize) => update_cols_avx2, update_cols_impl
+}
+
+#[inline(always)]
+fn update_cols_impl(u: Update<'_>, dst: &mut [f64], first: usize, cb0: usize, cb1: usize) {
+    let Update { pp, qp, n, s, m, kk, blocks } = u;
     // Row panels of the packed P small enough to stay in L2 while every column tile passes.
     const ROW_PANEL: usize = 256;
     for rp in (0..blocks).step_by(ROW_PANEL / MR) {
         let rp_end = (rp + ROW_PANEL / MR).min(blocks);
-        for cb in 0..rp_end {
+        for cb in cb0..cb1.min(rp_end) {
             let q = &qp[cb * kk * NR..(cb + 1) * kk * NR];
             let col0 = cb * NR;
             for rb in rp.max(cb)..rp_end {
@@ -178,10 +294,10 @@ fn rank2k_update(
                 let row0 = rb * MR;
                 if row0 + MR <= m && col0 + NR <= m && row0 >= col0 + NR {
                     for (c, accc) in acc.iter().enumerate() {
-                        let base = (s + col0 + c) * n + s + row0;
-                        let dst = &mut a[base..base + MR];
+                        let base = (s + col0 + c) * n + s + row0 - first;
+                        let d = &mut dst[base..base + MR];
                         for r in 0..MR {
-                            dst[r] -= accc[r];
+                            d[r] -= accc[r];
                         }
                     }
                 } else {
@@ -193,7 +309,7 @@ fn rank2k_update(
                         for (r, v) in accc.iter().enumerate() {
                             let row = row0 + r;
                             if row < m && row >= col {
-                                a[(s + col) * n + s + row] -= v;
+                                dst[(s + col) * n + s + row - first] -= v;
                             }
                         }
                     }
@@ -203,11 +319,17 @@ fn rank2k_update(
     }
 }
 
-/// LAPACK `dlatrd` (lower): reduces columns `i0..i0+kb` of the trailing matrix, leaving the
-/// rest of it un-updated, and fills `w` (column-major, `ldw = n − i0`) so that the caller can
-/// apply the panel with [`rank2k_update`]. Sets `e[j]`, `tau[j]`; leaves `A[j+1, j] = 1`.
+super::multiversion! {
+    /// LAPACK `dlatrd` (lower): reduces columns `i0..i0+kb` of the trailing matrix, leaving the
+    /// rest of it un-updated, and fills `w` (column-major, `ldw = n − i0`) so that the caller can
+    /// apply the panel with [`rank2k_update`]. Sets `e[j]`, `tau[j]`; leaves `A[j+1, j] = 1`.
+    #[allow(clippy::too_many_arguments)]
+    fn panel(a: &mut [f64], n: usize, i0: usize, kb: usize, w: &mut [f64], e: &mut [f64], tau: &mut [f64], tmp: &mut [f64], y2: &mut Vec<f64>,) => panel_avx2, panel_impl
+}
+
 #[allow(clippy::too_many_arguments)]
-fn panel(
+#[inline(always)]
+fn panel_impl(
     a: &mut [f64],
     n: usize,
     i0: usize,
@@ -216,6 +338,7 @@ fn panel(
     e: &mut [f64],
     tau: &mut [f64],
     tmp: &mut [f64],
+    y2: &mut Vec<f64>,
 ) {
     let ldw = n - i0;
     for k in 0..kb {
@@ -249,7 +372,7 @@ fn panel(
         let v = &a[j * n + j + 1..(j + 1) * n];
         let (w_prev, w_cur) = w.split_at_mut(k * ldw);
         let wk = &mut w_cur[j + 1 - i0..j + 1 - i0 + len];
-        symv_lower(a, n, j + 1, v, wk);
+        symv_lower(a, n, j + 1, v, wk, y2);
         // tmp = W[j+1.., 0..k]ᵀ v ; wk −= V[j+1.., 0..k] tmp
         for kk in 0..k {
             tmp[kk] = dot(&w_prev[kk * ldw + (j + 1 - i0)..(kk + 1) * ldw], v);
@@ -285,12 +408,12 @@ pub fn tridiagonalize(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>)
     }
     let mut w = vec![0.0; n * NB];
     let mut tmp = vec![0.0; NB];
-    let (mut pp, mut qp) = (Vec::new(), Vec::new());
+    let (mut pp, mut qp, mut y2) = (Vec::new(), Vec::new(), Vec::new());
     let mut i0 = 0;
     while i0 + 1 < n {
         let kb = NB.min(n - 1 - i0);
         let ldw = n - i0;
-        panel(a, n, i0, kb, &mut w[..ldw * kb], &mut e, &mut tau, &mut tmp);
+        panel(a, n, i0, kb, &mut w[..ldw * kb], &mut e, &mut tau, &mut tmp, &mut y2);
         rank2k_update(a, n, i0, kb, &w[..ldw * kb], ldw, &mut pp, &mut qp);
         for j in i0..i0 + kb {
             a[j * n + j + 1] = e[j];
@@ -404,5 +527,34 @@ pub fn apply_q(a: &[f64], tau: &[f64], n: usize, z: &mut [f64], ncols: usize) {
             break;
         }
         b0 -= NB;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AVX2 body of the symmetric product gives the plain loop's numbers bit for bit (the
+    /// same multiplies and adds in the same order), on a length with a partial last step.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_rows_match_the_plain_loop_bit_for_bit() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let len = 203;
+        let col = |q: usize| -> Vec<f64> { (0..len).map(|k| ((k * 31 + q * 17) % 97) as f64 / 7.0 - 6.5).collect() };
+        let cols = [col(0), col(1), col(2), col(3)];
+        let xs: Vec<f64> = (0..len).map(|k| ((k * 13) % 89) as f64 / 11.0 - 4.0).collect();
+        let xc = [0.3, -1.7, 2.9, 0.01];
+        let rows = len - len % L;
+        let p = [&cols[0][..rows], &cols[1][..rows], &cols[2][..rows], &cols[3][..rows]];
+        let (mut y_plain, mut y_avx) = (vec![1.25; rows], vec![1.25; rows]);
+        let t_plain = rows_of_four_plain(p, &xs[..rows], &mut y_plain, xc);
+        // SAFETY: the CPU has AVX2, checked above.
+        let t_avx = unsafe { rows_of_four_avx2(p, &xs[..rows], &mut y_avx, xc) };
+        assert_eq!(t_plain, t_avx);
+        assert_eq!(y_plain, y_avx);
+        assert!(t_plain.iter().flatten().any(|v| *v != 0.0));
     }
 }

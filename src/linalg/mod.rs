@@ -37,6 +37,47 @@ pub mod tridiagonal;
 
 mod gemm;
 
+/// Runs `a` and `b`: natively on two threads of rayon's pool (the one faer uses), in wasm one
+/// after the other (a worker has one thread). Callers cut their work the same way on every
+/// target, so the numbers added, and their order, do not depend on where it runs.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn join(a: impl FnOnce() + Send, b: impl FnOnce() + Send) {
+    rayon::join(a, b);
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn join(a: impl FnOnce(), b: impl FnOnce()) {
+    a();
+    b();
+}
+
+/// Defines `fn NAME(args)` running `IMPL` (an `#[inline(always)]` function, so that it is
+/// compiled into each caller) as built, or — on x86-64 CPUs with AVX2, checked at run time —
+/// compiled for AVX2 in `AVX2_NAME`: four f64 lanes instead of SSE2's two, with the same
+/// operations in the same order (no fused multiply-adds: LLVM does not contract them), so the
+/// same results. One native binary runs everywhere.
+macro_rules! multiversion {
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) => $avx2:ident, $imp:ident) => {
+        $(#[$m])*
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                return unsafe { $avx2($($arg),*) };
+            }
+            $imp($($arg),*)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn $avx2($($arg: $ty),*) {
+            $imp($($arg),*)
+        }
+    };
+}
+pub(crate) use multiversion;
+
 use std::ops::{Index, IndexMut};
 
 /// Σ aᵢbᵢ over the common length, with four independent partial sums (so that LLVM may

@@ -8,6 +8,10 @@
 //!   tridiagonalisation, then QR for values or divide and conquer for vectors) on the lower
 //!   triangle, ascending as faer returns them. faer's one failure, `EvdError::NoConvergence`,
 //!   comes back as `None`; the caller turns it into its typed error.
+//!
+//! Only [`eigen_asc`] serves the product (eigenvectors natively). The others stay for the
+//! kernels example's `--faer` comparison, which is how the plain-Rust scatter (the covariance)
+//! and reduction (the eigenvalues) were chosen over them.
 
 use faer::linalg::matmul::triangular::{matmul, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par, Side};
