@@ -21,13 +21,12 @@ const MAX_WORKERS = 16;
 // core's plan splits the rows over as many readers as its memory budget allows (src/plan.rs:
 // D² · 8 bytes each, plus the merge); the worker that merges holds the D × D moments and, for
 // the eigenvalues, about as much again: 2 · D² · 8 bytes (1 GiB at D = 8192, which the page
-// runs; 4 GiB at D = 16 384, beyond a wasm32 instance). Above the
+// runs; 4 GiB at D = 16 384, beyond a wasm32 instance): the plan's `full_bytes`, from the core
+// (src/plan.rs merge_bytes, through the worker). Above the
 // budget the page does not start the full analysis: it proposes the top k eigenvalues only,
 // with the largest k ≤ 256 whose solver fits TOP_K_BUDGET (TopKSolver.memoryBytes).
 export const WORKER_BUDGET = 2 ** 30;
 export const TOP_K_BUDGET = 768 * 2 ** 20;
-/** Bytes the full analysis of D units holds in one worker (the moments and the eigendecomposition). */
-export const fullBytes = (d) => 2 * d * d * 8;
 
 /** The peak wasm memory (bytes) any worker has reported, for the large-file tests. */
 export const stats = { wasmBytes: 0, workersUsed: 0 };
@@ -204,16 +203,19 @@ export function cancel() {
   }
 }
 
-/** The proposal of a top-k analysis for a file too wide for the full one: an Error with `proposal`. */
-function proposal(info, k) {
+/**
+ * The proposal of a top-k analysis for a file too wide for the full one, which needs `bytes` in
+ * one worker: an Error with `proposal`.
+ */
+function proposal(info, k, bytes) {
   const d = info.cols;
   const gib = (b) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  const e = new Error(`D = ${d.toLocaleString('en')} units: the full covariance needs about ${gib(fullBytes(d))} ` +
+  const e = new Error(`D = ${d.toLocaleString('en')} units: the full covariance needs about ${gib(bytes)} ` +
     `(the D × D moments and their eigendecomposition, 2 · D² · 8 bytes) in one worker, above this page's ` +
     `${gib(WORKER_BUDGET)} budget, so the full analysis was not started. The top ${k} eigenvalues can be computed ` +
     'in passes over the rows without forming the covariance (α fitted within the top k; participation ratio, ' +
     'effective rank and k₉₀ then come as bounds).');
-  e.proposal = { d, k, bytes: fullBytes(d), budget: WORKER_BUDGET };
+  e.proposal = { d, k, bytes, budget: WORKER_BUDGET };
   return e;
 }
 
@@ -234,7 +236,9 @@ async function analyze(job, message, onProgress) {
     if (job.cancelled) throw e; // otherwise the single-worker path reports the error in full
   }
   // Too wide for the D × D moments: nothing heavy starts; the caller offers top k instead.
-  if (plan && !plan.moments && fullBytes(plan.info.cols) > WORKER_BUDGET) throw proposal(plan.info, plan.proposed_k);
+  if (plan && !plan.moments && plan.full_bytes > WORKER_BUDGET) {
+    throw proposal(plan.info, plan.proposed_k, plan.full_bytes);
+  }
   if (!plan || plan.shares.length < 2) {
     stats.workersUsed = 1;
     return task(job, message, onProgress);

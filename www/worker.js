@@ -5,7 +5,7 @@
 // { id, type: 'error', message }, with { id, type: 'progress', ... } in between.
 import init, {
   OpenedFile, analyzeMomentsFiles, reportFromParts, refit, rowShares, rules, verdict, analyzeDemo, synthSweep, trainToy,
-  toySettings, compareLayers, rowSharesTopK, TopKSolver, reportHtml,
+  toySettings, compareLayers, rowSharesTopK, TopKSolver, reportHtml, fullBytes,
 } from './pkg/eigenlens.js';
 
 // The engine's first message is { type: 'init', module }: the wasm it compiled once for all
@@ -74,7 +74,8 @@ function solverState() {
 const handlers = {
   // Every array in the file, as the reader describes them (all fields passed through).
   list: ({ file }) => withFile(file, null, null, (f) => f.list()),
-  // The core's plan for splitting the array over `readers` workers: { info, shares: [[from, to], …] }.
+  // The core's plan for splitting the array over `readers` workers: { info, shares: [[from, to], …] },
+  // with full_bytes, what one worker holds for the full analysis of this width (the core's rule).
   // A moments file has no rows to split: no shares, so one worker analyses it.
   // With `top`, the plan of a top-k pass (rowSharesTopK: any width); with `budget`, the k the
   // page proposes for a file too wide for its D × D moments (TopKSolver.defaultK).
@@ -84,7 +85,7 @@ const handlers = {
     const split = top ? rowSharesTopK : rowShares;
     const proposedK = budget && info.cols > 0 ? TopKSolver.defaultK(info.cols, 256, budget) : null;
     const shares = moments ? [] : split(file.name, info, rows ?? null, readers);
-    return { info, moments, proposed_k: proposedK, shares };
+    return { info, moments, proposed_k: proposedK, shares, full_bytes: fullBytes(info.cols) };
   }),
   // One reader's share of a top-k pass over rows [from, to) (the rows stay in Rust), flat.
   topkPass({ id, file, key, read, input, from, to }) {

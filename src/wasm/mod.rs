@@ -106,6 +106,14 @@ pub fn row_shares(file_name: &str, info: &JsValue, rows: &JsValue, readers: usiz
     to_js(&shares.into_iter().map(|r| [r.start, r.end]).collect::<Vec<_>>())
 }
 
+/// Bytes one worker holds for the full analysis of `d` units: the D × D moments and the
+/// eigendecomposition's D × D matrix (`eigenlens::plan::merge_bytes`), for the page's check
+/// against its per-worker budget.
+#[wasm_bindgen(js_name = fullBytes)]
+pub fn full_bytes(d: usize) -> f64 {
+    crate::plan::merge_bytes(d) as f64
+}
+
 /// A named fit range, as the page offers it.
 #[derive(Serialize)]
 struct FitPreset {
