@@ -205,31 +205,22 @@ fn secular_root(d: &[f64], z: &[f64], rho_recip: f64, left: f64, right: f64, las
     let far = if at_left { hi } else { lo };
     let mus = fracs.map(|t| far * t);
     let fs = secular4([shift; 4], mus, d, z, rho_recip);
-    let mut i = 0;
-    if at_left {
-        for (idx, (mu, fv)) in mus.iter().zip(&fs).enumerate() {
-            if *fv < 0.0 {
-                lo = *mu;
-                f_lo = *fv;
-                i = idx + 1;
-            }
-        }
-        if i < 4 {
-            hi = mus[i];
-            f_hi = fs[i];
-        }
+    // Outwards from the pole, the last sample still on the pole's side of the root (f < 0 at
+    // the left pole, f > 0 at the right) bounds the root on that side and the sample after it on the other.
+    let side = if at_left { -1.0 } else { 1.0 };
+    let ((near, f_near), (beyond, f_beyond)) = if at_left {
+        ((&mut lo, &mut f_lo), (&mut hi, &mut f_hi))
     } else {
-        for (idx, (mu, fv)) in mus.iter().zip(&fs).enumerate() {
-            if *fv > 0.0 {
-                hi = *mu;
-                f_hi = *fv;
-                i = idx + 1;
-            }
+        ((&mut hi, &mut f_hi), (&mut lo, &mut f_lo))
+    };
+    let mut i = 0;
+    for (idx, (mu, fv)) in mus.iter().zip(&fs).enumerate() {
+        if *fv * side > 0.0 {
+            (*near, *f_near, i) = (*mu, *fv, idx + 1);
         }
-        if i < 4 {
-            lo = mus[i];
-            f_lo = fs[i];
-        }
+    }
+    if i < 4 {
+        (*beyond, *f_beyond) = (mus[i], fs[i]);
     }
     // Up to five bisections at the geometric mean (the root may sit very near the pole).
     let mut f_prev = f_mid;

@@ -11,6 +11,12 @@
 //! cache-blocked, register-tiled matrix product (`rank2k_update`, with the packing and tile of
 //! the `gemm` module), which LLVM vectorises for SSE2 and for wasm simd128 (two f64 lanes each).
 //!
+//! Natively the panel and both products are also compiled for AVX2 (four lanes), chosen at run
+//! time ([`super::multiversion`]), and the two products are each cut into two shares of equal
+//! work run on two threads ([`super::join`]); wasm runs the same shares one after the other.
+//! Neither changes a result: the AVX2 code does the same multiplies and adds in the same order
+//! (no fused multiply-adds), and the cut is the same on every machine.
+//!
 //! Storage: the working matrix is `n × n`, column-major, only its lower triangle is read or
 //! written (for a symmetric row-major input that is simply a copy). On return, as in LAPACK,
 //! reflector `H(i) = I − τᵢ vᵢ vᵢᵀ` has `vᵢ[0..=i] = 0`, `vᵢ[i+1] = 1` and `vᵢ[i+2..]` stored
