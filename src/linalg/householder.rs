@@ -74,8 +74,8 @@ fn householder(alpha: f64, x: &mut [f64]) -> (f64, f64) {
 /// y ← A x for the symmetric trailing block `A[s.., s..]` of the column-major `n × n` matrix
 /// `a`, reading only its lower triangle, each element once.
 ///
-/// From [`PAR_MIN`] rows on, the columns are cut in two shares of equal work (a column's work
-/// is its length, so the cut is at m·(1 − 1/√2)), summed into `y` and `y2` on two threads
+/// From [`PAR_MIN`] rows on, the columns are cut in two shares of equal work
+/// ([`equal_work_cut`], rounded down to four columns), summed into `y` and `y2` on two threads
 /// natively ([`super::join`]) and one after the other in wasm; `y` then gets `y2`'s rows. The
 /// cut does not depend on the machine, so every build adds the same numbers in the same order.
 /// This product is half the reduction's work and reads the whole trailing matrix per column:
@@ -85,7 +85,7 @@ fn symv_lower(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64], y2: &mut 
     if m < PAR_MIN {
         return symv_cols(a, n, s, x, &mut y[..m], 0, m);
     }
-    let cut = ((m as f64 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) as usize) & !3;
+    let cut = equal_work_cut(m) & !3;
     y2.resize(m, 0.0);
     let (y1, y2) = (&mut y[..m], &mut y2[..m]);
     super::join(|| symv_cols(a, n, s, x, y1, 0, cut), || symv_cols(a, n, s, x, y2, cut, m));
@@ -96,6 +96,12 @@ fn symv_lower(a: &[f64], n: usize, s: usize, x: &[f64], y: &mut [f64], y2: &mut 
 
 /// Trailing blocks from this many rows on have their products split over two threads.
 const PAR_MIN: usize = 256;
+
+/// Where to cut `len` columns of a lower triangle (column c holding len − c entries) into two
+/// shares of equal work: the first `len·(1 − 1/√2)` columns hold half the entries.
+fn equal_work_cut(len: usize) -> usize {
+    (len as f64 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) as usize
+}
 
 super::multiversion! {
     /// The part of `y ← A x` ([`symv_lower`]) that columns `c0..c1` of the trailing block give:
@@ -252,7 +258,7 @@ fn rank2k_update(
         dst[..kb * NR].copy_from_slice(&src[kb * MR..]);
         dst[kb * NR..].copy_from_slice(&src[..kb * MR]);
     }
-    // Two shares of column tiles of equal work (a tile column's work is its height), each
+    // Two shares of column tiles of equal work ([`equal_work_cut`]), each
     // writing only its own columns of `a`; applied on two threads natively, in turn in wasm.
     // Each entry is the same micro-kernel sum either way.
     let u = Update { pp: &pp[..], qp: &qp[..], n, s, m, kk, blocks };
@@ -260,7 +266,7 @@ fn rank2k_update(
     if m < PAR_MIN {
         return update_cols(u, &mut a[first..], first, 0, blocks);
     }
-    let cut = (blocks as f64 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) as usize;
+    let cut = equal_work_cut(blocks);
     let mid = (s + cut * NR) * n;
     let (left, right) = a[first..].split_at_mut(mid - first);
     super::join(|| update_cols(u, left, first, 0, cut), || update_cols(u, right, mid, cut, blocks));

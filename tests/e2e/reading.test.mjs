@@ -51,7 +51,7 @@ test('pandas to_csv default: the page says it guessed a header and an index colu
   r = await report();
   assert.equal(r.n_cols, 17, 'the index column read as a unit');
   // The CLI's λ₁ for the same flags, to round-off: natively the scatter fuses its multiply-adds
-  // (AVX2+FMA) and the eigenvalues are faer's, so the last bits may differ from the wasm's.
+  // (AVX2+FMA), so the last bits may differ from the wasm's.
   const cliTop = cliJson('analyze', writers('pandas_default.csv'), '--index-col', 'none').eigenvalues[0];
   assert.ok(Math.abs(r.eigenvalues[0] - cliTop) <= 1e-12 * cliTop, `${r.eigenvalues[0]} vs the CLI's ${cliTop}`);
   assert.match(await page.evaluate(() => location.hash), /index_col=none/);

@@ -37,21 +37,13 @@ pub fn add_gram_upper(s: &mut [f64], d: usize, block: &[f64], n: usize) {
         // SAFETY: the CPU has AVX2 and FMA, checked just above.
         return unsafe { x86::add_gram_upper(s, d, block, n) };
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { add_gram_upper_avx2(s, d, block, n) };
-    }
-    add_gram_upper_generic(s, d, block, n);
+    add_gram_upper_plain(s, d, block, n);
 }
 
-/// The same kernel compiled for AVX2 (4 f64 lanes instead of SSE2's 2) for a CPU with AVX2 but
-/// no FMA; with both, [`x86::add_gram_upper`] runs instead. Chosen at run time so that one
-/// native binary runs everywhere.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn add_gram_upper_avx2(s: &mut [f64], d: usize, block: &[f64], n: usize) {
-    add_gram_upper_generic(s, d, block, n);
+super::multiversion! {
+    /// The portable kernel, compiled for AVX2 (4 f64 lanes instead of SSE2's 2) on a CPU with
+    /// AVX2 but no FMA; with both, [`x86::add_gram_upper`] runs instead.
+    fn add_gram_upper_plain(s: &mut [f64], d: usize, block: &[f64], n: usize) => add_gram_upper_avx2, add_gram_upper_generic
 }
 
 #[inline(always)]
